@@ -1,0 +1,48 @@
+{
+  "targets": [
+    {
+      "target_name": "uring_fs",
+      "sources": [
+        "native/addon.cc",
+        "native/ring.cc",
+        "native/probe.cc",
+        "native/ops/nop.cc",
+        "native/ops/read.cc",
+        "native/ops/write.cc",
+        "native/ops/readv.cc",
+        "native/ops/writev.cc",
+        "native/ops/fsync.cc",
+        "native/ops/openat.cc",
+        "native/ops/close.cc",
+        "native/ops/statx.cc",
+        "native/ops/ftruncate.cc",
+        "native/ops/fallocate.cc",
+        "native/ops/unlinkat.cc",
+        "native/ops/renameat.cc",
+        "native/ops/mkdirat.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(pkg-config --cflags-only-I liburing | sed 's/-I//g')"
+      ],
+      "libraries": [
+        "<!(pkg-config --variable=libdir liburing)/liburing.a"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "NAPI_DISABLE_CPP_EXCEPTIONS",
+        "NODE_ADDON_API_ENABLE_MAYBE",
+        "URING_FS_LIBURING_VERSION=\"<!(pkg-config --modversion liburing)\""
+      ],
+      "cflags": ["-Wall", "-Wextra", "-fvisibility=hidden"],
+      "cflags_cc": ["-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
+      "configurations": {
+        "Debug": {
+          "cflags_cc": ["-fsanitize=address", "-fno-omit-frame-pointer", "-g", "-O1"],
+          "ldflags": ["-fsanitize=address"]
+        }
+      }
+    }
+  ]
+}

@@ -1,0 +1,416 @@
+#include "ring.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ops/table.h"
+#include "probe.h"
+
+namespace uringfs {
+
+namespace {
+
+// Setup flags, best first. Each entry needs a newer kernel than the next; a
+// kernel that does not know a flag answers EINVAL and we try the next one.
+//  - SINGLE_ISSUER|DEFER_TASKRUN (6.1): completions are run only when this
+//    thread enters the kernel, so no IPI or task-work interrupt per op. The
+//    ring fd's poll is not woken for them: a registered eventfd is.
+//  - COOP_TASKRUN (5.19): task work without forced interrupts.
+//  - TASKRUN_FLAG: the kernel flags pending task work in the SQ ring, so we
+//    enter the kernel to run it only when there is some.
+//  - SUBMIT_ALL (5.18): one bad SQE does not stop the rest of a submission.
+constexpr uint32_t kSetupCandidates[] = {
+    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+        IORING_SETUP_TASKRUN_FLAG,
+    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
+        IORING_SETUP_TASKRUN_FLAG,
+    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+    IORING_SETUP_SUBMIT_ALL,
+    0,
+};
+
+// Rounds of submit-then-reap in one prepare callback before the loop gets to
+// run timers and other I/O (ops that complete inline can chain forever).
+constexpr int kPrepareRounds = 8;
+
+double NowSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+}  // namespace
+
+Napi::Function Ring::Define(Napi::Env env) {
+#define URING_FS_METHOD(name, opcode, fn) InstanceMethod<&Ring::Queue<fn>>(#name),
+  return DefineClass(env, "NativeRing",
+                     {
+                         URING_FS_OPS(URING_FS_METHOD)                //
+                         InstanceMethod<&Ring::Init>("init"),         //
+                         InstanceMethod<&Ring::Info>("info"),         //
+                         InstanceMethod<&Ring::Reserve>("reserve"),   //
+                         InstanceMethod<&Ring::Flush>("flush"),       //
+                         InstanceMethod<&Ring::CancelAll>("cancelAll"),
+                         InstanceMethod<&Ring::Close>("shutdown"),
+                     });
+#undef URING_FS_METHOD
+}
+
+Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {}
+
+Ring::~Ring() { Shutdown(); }
+
+// init(entries, firstCandidate, onComplete, results: Int32Array) -> 0 | -errno
+Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (live_ || handles_) return Napi::Number::New(env, -EALREADY);
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsFunction() ||
+      !info[3].IsTypedArray()) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  unsigned entries = info[0].As<Napi::Number>().Uint32Value();
+  unsigned first = info[1].As<Napi::Number>().Uint32Value();
+  Napi::TypedArray results = info[3].As<Napi::TypedArray>();
+  if (results.TypedArrayType() != napi_int32_array || results.ElementLength() < 3) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+
+  int rc = -EINVAL;
+  io_uring_params params{};
+  for (unsigned i = first; i < sizeof(kSetupCandidates) / sizeof(kSetupCandidates[0]); i++) {
+    params = io_uring_params{};
+    params.flags = kSetupCandidates[i];
+    rc = io_uring_queue_init_params(entries, &ring_, &params);
+    if (rc == 0 && (params.flags & IORING_SETUP_DEFER_TASKRUN)) {
+      efd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+      if (efd_ < 0 || io_uring_register_eventfd(&ring_, efd_) < 0) {
+        if (efd_ >= 0) close(efd_);
+        efd_ = -1;
+        io_uring_queue_exit(&ring_);
+        rc = -EINVAL;
+      }
+    }
+    if (rc != -EINVAL) break;
+  }
+  if (rc < 0) return Napi::Number::New(env, rc);
+  // Without NODROP (5.5) a full CQ silently loses completions: never accept that.
+  if (!(params.features & IORING_FEAT_NODROP) || !(params.features & IORING_FEAT_RW_CUR_POS)) {
+    io_uring_queue_exit(&ring_);
+    CloseEventfd();
+    return Napi::Number::New(env, -ENOTSUP);
+  }
+  live_ = true;
+  setup_flags_ = params.flags;
+  defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+  slots_.resize(ring_.cq.ring_entries);
+
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
+    io_uring_queue_exit(&ring_);
+    CloseEventfd();
+    live_ = false;
+    return Napi::Number::New(env, -ENXIO);
+  }
+  handles_ = new Handles();
+  handles_->owner = this;
+  handles_->poll.data = handles_;
+  handles_->prepare.data = handles_;
+  if (uv_poll_init(loop, &handles_->poll, efd_ >= 0 ? efd_ : ring_.ring_fd) != 0) {
+    delete handles_;
+    handles_ = nullptr;
+    io_uring_queue_exit(&ring_);
+    CloseEventfd();
+    live_ = false;
+    return Napi::Number::New(env, -EBADF);
+  }
+  uv_prepare_init(loop, &handles_->prepare);
+  handles_->open = 2;
+  // The poll stays registered for the ring's whole life and is only ref'd while
+  // ops are in flight: starting and stopping it per op would cost two
+  // epoll_ctl calls per op at queue depth 1.
+  uv_poll_start(&handles_->poll, UV_READABLE, OnPoll);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
+  uv_prepare_start(&handles_->prepare, OnPrepare);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->prepare));
+  napi_add_async_cleanup_hook(env, OnEnvCleanup, handles_, &handles_->hook);
+
+  on_complete_ = Napi::Reference<Napi::Function>::New(info[2].As<Napi::Function>(), 0);
+  results_ref_ = Napi::Reference<Napi::Object>::New(results, 1);
+  results_ = static_cast<int32_t*>(results.As<Napi::Int32Array>().Data());
+  results_cap_ = static_cast<uint32_t>(results.ElementLength() / 3);
+  return Napi::Number::New(env, 0);
+}
+
+Napi::Value Ring::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("sqEntries", ring_.sq.ring_entries);
+  out.Set("cqEntries", ring_.cq.ring_entries);
+  out.Set("setupFlags", setup_flags_);
+  out.Set("features", ring_.features);
+  out.Set("ops", ProbeOps(env, &ring_));
+  return out;
+}
+
+template <int (*Prep)(OpArgs&, io_uring_sqe*)>
+Napi::Value Ring::Queue(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  uint32_t slot = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : UINT32_MAX;
+  if (slot >= slots_.size() || !info[1].IsNumber() || !info[2].IsNumber()) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  uint32_t gen = info[1].As<Napi::Number>().Uint32Value();
+  uint32_t flags = info[2].As<Napi::Number>().Uint32Value();
+  io_uring_sqe* sqe = GetSqe();
+  if (!sqe) return Napi::Number::New(env, -EBUSY);
+  OpArgs args{info, 3, slots_[slot]};
+  int rc = Prep(args, sqe);
+  if (rc < 0) {
+    // The SQE is taken and cannot be given back: make it a NOP nobody waits for.
+    io_uring_prep_nop(sqe);
+    io_uring_sqe_set_data64(sqe, kInternal);
+    return Napi::Number::New(env, rc);
+  }
+  sqe->flags |= flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN | IOSQE_ASYNC);
+  io_uring_sqe_set_data64(sqe, (static_cast<uint64_t>(gen) << 32) | slot);
+  inflight_++;
+  if (!armed_) Arm();
+  return Napi::Number::New(env, 0);
+}
+
+// reserve(n): make room for n consecutive SQEs (a linked chain must not be
+// split across submissions). Returns the free SQ space.
+Napi::Value Ring::Reserve(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  uint32_t n = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
+  if (io_uring_sq_space_left(&ring_) < n) Submit();
+  return Napi::Number::New(env, io_uring_sq_space_left(&ring_));
+}
+
+// flush(): submit now rather than at the end of the loop turn.
+Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  return Napi::Number::New(env, io_uring_sq_ready(&ring_) ? Submit() : 0);
+}
+
+// cancelAll(): ask the kernel to cancel every request in flight (Linux 5.19);
+// each cancelled op completes with -ECANCELED through the normal path.
+Napi::Value Ring::CancelAll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_ || inflight_ == 0) return env.Undefined();
+  io_uring_sqe* sqe = GetSqe();
+  if (sqe) {
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+    io_uring_sqe_set_data64(sqe, kInternal);
+  }
+  return env.Undefined();
+}
+
+// shutdown(): JavaScript's destroy() calls this once nothing is in flight.
+Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
+  Shutdown();
+  if (armed_) {
+    armed_ = false;
+    on_complete_.Unref();
+  }
+  on_complete_.Reset();
+  results_ref_.Reset();
+  results_ = nullptr;
+  return info.Env().Undefined();
+}
+
+io_uring_sqe* Ring::GetSqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe) return sqe;
+  // SQ full: hand what is queued to the kernel now, then retry. Never drop.
+  Submit();
+  return io_uring_get_sqe(&ring_);
+}
+
+int Ring::Submit() {
+  for (;;) {
+    int rc = io_uring_submit(&ring_);
+    if (rc != -EINTR) return rc;
+  }
+}
+
+// While ops are in flight the poll handle keeps the loop alive and the
+// callback (which holds the JavaScript ring, its pending ops and their
+// buffers) is a strong reference, so none of it can be collected before the
+// kernel is done with it. When idle both are released.
+void Ring::Arm() {
+  armed_ = true;
+  uv_ref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
+  on_complete_.Ref();
+}
+
+void Ring::Disarm() {
+  armed_ = false;
+  uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->poll));
+  on_complete_.Unref();
+}
+
+bool Ring::NeedsFlush() const {
+  return IO_URING_READ_ONCE(*ring_.sq.kflags) & (IORING_SQ_TASKRUN | IORING_SQ_CQ_OVERFLOW);
+}
+
+bool Ring::HasCompletions() const { return io_uring_cq_ready(&ring_) > 0 || NeedsFlush(); }
+
+// Once per loop turn, before the loop blocks: one io_uring_enter for
+// everything queued since the last one. Ops the kernel completes inline (page
+// cache hits) have their CQEs ready right after it; they are delivered here,
+// without waiting for the poll, and what their callbacks queue goes out in
+// the next round. -EBUSY/-EAGAIN (CQ overflow backlog, pre-5.19 kernels)
+// leaves the SQEs queued for the next turn.
+void Ring::OnPrepare(uv_prepare_t* handle) {
+  Ring* self = static_cast<Handles*>(handle->data)->owner;
+  for (int round = 0; round < kPrepareRounds; round++) {
+    if (!self || !self->live_) return;
+    bool queued = io_uring_sq_ready(&self->ring_) > 0;
+    if (queued) self->Submit();
+    if (!self->HasCompletions()) return;
+    self->Reap();
+    self = static_cast<Handles*>(handle->data)->owner;  // the callback may destroy the ring
+  }
+  if (!self || !self->live_) return;
+  if (io_uring_sq_ready(&self->ring_) > 0) self->Submit();
+  // Completions are left for the poll; with an eventfd nobody else will signal
+  // the ones already posted, so signal it ourselves.
+  if (self->efd_ >= 0 && self->HasCompletions()) {
+    uint64_t one = 1;
+    ssize_t ignored = write(self->efd_, &one, sizeof(one));
+    (void)ignored;
+  }
+}
+
+void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
+  Ring* self = static_cast<Handles*>(handle->data)->owner;
+  if (!self) return;
+  if (self->efd_ >= 0) {
+    uint64_t count;
+    ssize_t ignored = read(self->efd_, &count, sizeof(count));
+    (void)ignored;
+  }
+  self->Reap();
+}
+
+void Ring::CloseEventfd() {
+  if (efd_ >= 0) close(efd_);
+  efd_ = -1;
+}
+
+// Copies every available CQE into the shared Int32Array as (slot, generation,
+// res) triples and makes one JavaScript call per batch, which settles them.
+void Ring::Reap() {
+  if (!live_ || reaping_) return;
+  reaping_ = true;
+  Napi::Env env = Env();
+  Napi::HandleScope scope(env);
+  for (;;) {
+    // Pending task work (DEFER_TASKRUN or COOP_TASKRUN) or an overflow
+    // backlog: enter the kernel to turn them into CQEs.
+    if (NeedsFlush()) io_uring_get_events(&ring_);
+    unsigned head;
+    unsigned seen = 0;
+    uint32_t n = 0;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      seen++;
+      uint64_t ud = cqe->user_data;
+      if (ud != kInternal) {
+        results_[3 * n] = static_cast<int32_t>(ud & 0xffffffffu);
+        results_[3 * n + 1] = static_cast<int32_t>(ud >> 32);
+        results_[3 * n + 2] = cqe->res;
+        n++;
+        if (n == results_cap_) break;
+      }
+    }
+    io_uring_cq_advance(&ring_, seen);
+    if (n == 0) break;
+    inflight_ -= n;
+    // JavaScript keeps its callback alive as long as the ring object lives, and
+    // the reference is strong while ops are in flight; an empty one is a bug.
+    Napi::Function callback = on_complete_.Value();
+    if (callback.IsEmpty()) break;
+    napi_value argv[1] = {Napi::Number::New(env, n)};
+    napi_value result;
+    napi_status st =
+        napi_make_callback(env, nullptr, env.Global(), callback, 1, argv, &result);
+    if (st != napi_ok && env.IsExceptionPending()) {
+      Napi::Error err = env.GetAndClearPendingException();
+      napi_fatal_exception(env, err.Value());
+    }
+    if (!live_) break;  // destroyed from inside the callback
+    if (inflight_ == 0 || !HasCompletions()) break;
+  }
+  if (live_ && inflight_ == 0 && armed_) Disarm();
+  reaping_ = false;
+}
+
+void Ring::Shutdown() {
+  if (live_) {
+    if (inflight_ > 0) {
+      // Nobody is left to receive these results (worker terminated, environment
+      // torn down): cancel and wait, so the kernel never writes into a buffer
+      // V8 is about to free. Regular-file I/O cannot hang; bound the wait anyway.
+      io_uring_sqe* sqe = GetSqe();
+      if (sqe) {
+        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+        io_uring_sqe_set_data64(sqe, kInternal);
+      }
+      Submit();
+      double deadline = NowSeconds() + 10;
+      while (inflight_ > 0) {
+        __kernel_timespec ts{0, 100 * 1000 * 1000};
+        io_uring_cqe* cqe = nullptr;
+        int rc = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+        if (rc == 0 && cqe) {
+          if (cqe->user_data != kInternal) inflight_--;
+          io_uring_cqe_seen(&ring_, cqe);
+        } else if (rc != -ETIME && rc != -EINTR && rc != -EAGAIN) {
+          break;
+        } else if (NowSeconds() > deadline) {
+          break;
+        }
+      }
+      if (inflight_ > 0) {
+        fprintf(stderr, "uring-fs: %u operation(s) still in flight after 10 s at ring teardown\n",
+                inflight_);
+      }
+    }
+    io_uring_queue_exit(&ring_);
+    CloseEventfd();
+    live_ = false;
+  }
+  if (handles_) {
+    handles_->owner = nullptr;
+    uv_poll_stop(&handles_->poll);
+    uv_prepare_stop(&handles_->prepare);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), OnHandleClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), OnHandleClosed);
+    handles_ = nullptr;
+  }
+}
+
+void Ring::OnHandleClosed(uv_handle_t* handle) {
+  Handles* h = static_cast<Handles*>(handle->data);
+  if (--h->open > 0) return;
+  if (h->hook) napi_remove_async_cleanup_hook(h->hook);
+  delete h;
+}
+
+// The environment (main thread at exit, or a worker being terminated) is going
+// away: shut the ring down; the last handle close callback tells Node we're done.
+void Ring::OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg) {
+  Handles* h = static_cast<Handles*>(arg);
+  if (h->owner) h->owner->Shutdown();
+}
+
+}  // namespace uringfs

@@ -1,0 +1,84 @@
+// One io_uring, its libuv handles and its slot table. A Ring belongs to the
+// JavaScript environment (main thread or worker) that created it and is only
+// ever touched from that environment's thread.
+#pragma once
+
+#include <liburing.h>
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "ops/common.h"
+
+namespace uringfs {
+
+class Ring;
+
+// The libuv handles outlive the Ring object: uv_close completes on a later loop
+// turn, and the environment's async cleanup hook must stay registered until it
+// has. Freed in the last close callback.
+struct Handles {
+  uv_poll_t poll;
+  uv_prepare_t prepare;
+  int open = 0;
+  Ring* owner = nullptr;
+  napi_async_cleanup_hook_handle hook = nullptr;
+};
+
+class Ring : public Napi::ObjectWrap<Ring> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Ring(const Napi::CallbackInfo& info);
+  ~Ring() override;
+
+  // user_data of an SQE whose CQE nobody waits for (cancel requests, ops whose
+  // arguments were refused after their SQE was taken).
+  static constexpr uint64_t kInternal = ~0ull;
+
+ private:
+  // JavaScript methods.
+  Napi::Value Init(const Napi::CallbackInfo& info);
+  Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value Reserve(const Napi::CallbackInfo& info);
+  Napi::Value Flush(const Napi::CallbackInfo& info);
+  Napi::Value CancelAll(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  template <int (*Prep)(OpArgs&, io_uring_sqe*)>
+  Napi::Value Queue(const Napi::CallbackInfo& info);
+
+  io_uring_sqe* GetSqe();
+  int Submit();
+  void Reap();
+  bool NeedsFlush() const;
+  bool HasCompletions() const;
+  void CloseEventfd();
+  void Arm();
+  void Disarm();
+  // Cancels what is in flight, waits (bounded) for every CQE so no kernel
+  // write can land in freed memory, then frees the ring and closes the handles.
+  void Shutdown();
+
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  static void OnPrepare(uv_prepare_t* handle);
+  static void OnHandleClosed(uv_handle_t* handle);
+  static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg);
+
+  io_uring ring_{};
+  bool live_ = false;
+  bool defer_taskrun_ = false;
+  int efd_ = -1;  // eventfd registered with a DEFER_TASKRUN ring, polled instead of the ring fd
+  uint32_t setup_flags_ = 0;
+  uint32_t inflight_ = 0;
+  Handles* handles_ = nullptr;
+  std::vector<std::vector<iovec>> slots_;
+  Napi::FunctionReference on_complete_;   // strong only while ops are in flight
+  Napi::ObjectReference results_ref_;     // the Int32Array CQEs are copied into
+  int32_t* results_ = nullptr;
+  uint32_t results_cap_ = 0;               // in (slot, generation, res) triples
+  bool reaping_ = false;
+  bool armed_ = false;
+};
+
+}  // namespace uringfs
