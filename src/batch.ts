@@ -1,0 +1,164 @@
+// ring.batch(): many ops queued in one go, so they reach the kernel in one
+// io_uring_enter; results in the order given, in Promise.allSettled's shape.
+// With { link: true } the ops form one IOSQE_IO_LINK chain.
+
+import type { BigIntStats, Stats } from 'node:fs';
+
+import type { Engine } from './engine';
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, destroyedError, uvError } from './errors';
+import { close } from './ops/close';
+import { fallocate } from './ops/fallocate';
+import { fsync } from './ops/fsync';
+import { ftruncate } from './ops/ftruncate';
+import { mkdir } from './ops/mkdir';
+import { NopOp } from './ops/nop';
+import type { Op } from './ops/op';
+import { open } from './ops/open';
+import { read } from './ops/read';
+import { readv } from './ops/readv';
+import { rename } from './ops/rename';
+import { fstat, stat } from './ops/stat';
+import { unlink } from './ops/unlink';
+import { write } from './ops/write';
+import { writev } from './ops/writev';
+import { validateBoolean, validateObject } from './validate';
+
+type PathLike = string | Buffer | URL;
+type Position = number | bigint | null;
+
+export type BatchOp =
+  | { op: 'read' | 'write'; fd: number; buffer: ArrayBufferView; position?: Position }
+  | { op: 'readv' | 'writev'; fd: number; buffers: readonly ArrayBufferView[]; position?: Position }
+  | { op: 'fsync' | 'fdatasync' | 'close'; fd: number }
+  | { op: 'open'; path: PathLike; flags?: string | number; mode?: string | number }
+  | { op: 'stat' | 'lstat'; path: PathLike; bigint?: boolean }
+  | { op: 'fstat'; fd: number; bigint?: boolean }
+  | { op: 'ftruncate'; fd: number; len?: number }
+  | { op: 'fallocate'; fd: number; offset: number; len: number; mode?: number }
+  | { op: 'unlink' | 'rmdir'; path: PathLike }
+  | { op: 'mkdir'; path: PathLike; mode?: string | number }
+  | { op: 'rename'; from: PathLike; to: PathLike }
+  | { op: 'nop' };
+
+export interface BatchOptions {
+  /** Run the ops as one chain: each starts after the previous succeeded; after a failure the rest settle with ECANCELED. */
+  link?: boolean;
+}
+
+/** number (read, write, readv, writev, open), Stats (stat, lstat, fstat), or undefined. */
+export type BatchValue = number | Stats | BigIntStats | string | undefined | void;
+export type BatchResult = PromiseSettledResult<BatchValue>;
+
+const ECANCELED = -125;
+
+type Entry = Record<string, unknown>;
+const makers: Record<string, (e: Entry) => Op<BatchValue>> = {
+  read: (e) => read(e.fd, e.buffer, e.position),
+  write: (e) => write(e.fd, e.buffer, e.position),
+  readv: (e) => readv(e.fd, e.buffers, e.position),
+  writev: (e) => writev(e.fd, e.buffers, e.position),
+  fsync: (e) => fsync(e.fd, false),
+  fdatasync: (e) => fsync(e.fd, true),
+  close: (e) => close(e.fd),
+  open: (e) => open(e.path, e.flags, e.mode),
+  stat: (e) => stat('stat', e.path, { bigint: e.bigint ?? false }),
+  lstat: (e) => stat('lstat', e.path, { bigint: e.bigint ?? false }),
+  fstat: (e) => fstat(e.fd, { bigint: e.bigint ?? false }),
+  ftruncate: (e) => ftruncate(e.fd, e.len ?? 0),
+  fallocate: (e) => fallocate(e.fd, e.offset, e.len, e.mode ?? 0),
+  unlink: (e) => unlink('unlink', e.path),
+  rmdir: (e) => unlink('rmdir', e.path),
+  mkdir: (e) => mkdir(e.path, e.mode),
+  rename: (e) => rename(e.from, e.to),
+  nop: () => new NopOp(),
+};
+
+/** Validation errors name the entry: `The "ops[3].fd" argument …`, with `index`. */
+function atIndex(err: unknown, index: number): unknown {
+  if (err instanceof Error) {
+    err.message = err.message.replace(/"([^"]+)"/, `"ops[${index}].$1"`);
+    (err as Error & { index?: number }).index = index;
+  }
+  return err;
+}
+
+function makeOps(list: unknown): Op<BatchValue>[] {
+  if (!Array.isArray(list)) throw ERR_INVALID_ARG_TYPE('ops', 'Array', list);
+  const ops: Op<BatchValue>[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const entry: unknown = list[i];
+    try {
+      validateObject(entry, 'entry');
+      const kind = (entry as Entry).op;
+      const make = typeof kind === 'string' && Object.hasOwn(makers, kind) ? makers[kind] : undefined;
+      if (!make) throw ERR_INVALID_ARG_VALUE('entry.op', kind, `must be one of: ${Object.keys(makers).join(', ')}`);
+      ops[i] = make(entry as Entry);
+    } catch (err) {
+      throw atIndex(err, i);
+    }
+  }
+  return ops;
+}
+
+function settled(ops: Op<BatchValue>[]): Promise<BatchValue>[] {
+  return ops.map(
+    (op) =>
+      new Promise<BatchValue>((resolve, reject) => {
+        op.resolve = resolve;
+        op.reject = reject;
+      }),
+  );
+}
+
+export async function runBatch(engine: Engine, list: unknown, options?: unknown): Promise<BatchResult[]> {
+  let link = false;
+  if (options !== undefined) {
+    validateObject(options, 'options');
+    link = (options as BatchOptions).link ?? false;
+    validateBoolean(link, 'options.link');
+  }
+  const ops = makeOps(list);
+  if (engine.destroyed) throw destroyedError('batch');
+  const promises = settled(ops);
+  if (!link) {
+    for (const op of ops) {
+      // node:fs resolves zero-length reads without a syscall; so do we.
+      if (isEmptyRead(op)) op.resolve(0);
+      else engine.start(op);
+    }
+  } else {
+    await runChain(engine, ops, promises);
+  }
+  return Promise.allSettled(promises);
+}
+
+function isEmptyRead(op: Op<BatchValue>): boolean {
+  return op.native === 'read' && (op as unknown as { view: ArrayBufferView }).view.byteLength === 0;
+}
+
+/**
+ * Runs `ops` as one chain. On the ring: groups of up to `groupLimit` linked
+ * SQEs (a link cannot span submissions), each group started after the last
+ * succeeded. Ops that must run on node:fs (fs backend, missing opcode) are
+ * chained in JavaScript with the same rule.
+ */
+async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise<BatchValue>[]): Promise<void> {
+  let i = 0;
+  while (i < ops.length) {
+    if (engine.destroyed) break;
+    let end = i;
+    if (engine.onRing(ops[i])) {
+      while (end < ops.length && end - i < engine.groupLimit && engine.onRing(ops[end])) end++;
+      engine.startLinked(ops.slice(i, end));
+    } else {
+      end = i + 1;
+      engine.start(ops[i]);
+    }
+    const results = await Promise.allSettled(promises.slice(i, end));
+    i = end;
+    if (results.some((r) => r.status === 'rejected')) break;
+  }
+  for (; i < ops.length; i++) {
+    ops[i].reject(engine.destroyed ? destroyedError(ops[i].syscall) : uvError(ECANCELED, ops[i].syscall));
+  }
+}

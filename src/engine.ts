@@ -1,0 +1,229 @@
+// The hot path. An Engine owns one native ring and a slot table; ops are
+// queued from JavaScript (each fills one SQE; the native side submits them all
+// once per loop turn), and completions come back in bulk: one call with
+// (slot, generation, result) triples in a shared Int32Array, resolved here.
+//
+// Never more ops in flight than the CQ has entries, so the CQ cannot overflow;
+// the rest wait in a FIFO backlog and go out as completions free slots.
+
+import type { NativeRing } from './binding';
+import { destroyedError, uvError } from './errors';
+import { NopOp } from './ops/nop';
+import type { Op } from './ops/op';
+
+const IOSQE_IO_LINK = 1 << 2;
+const ECANCELED = -125;
+
+export class Engine {
+  /** null on the node:fs backend. */
+  native: NativeRing | null;
+  readonly cap: number;
+  readonly sqEntries: number;
+  readonly nativeOps: Readonly<Record<string, boolean>>;
+  destroyed = false;
+  inflight = 0;
+  fsInflight = 0;
+
+  readonly #ops: (Op | undefined)[];
+  readonly #gens: Uint32Array;
+  readonly #free: Uint32Array;
+  #freeTop: number;
+  readonly #results: Int32Array;
+  #backlog: (Op | Op[] | undefined)[] = [];
+  #head = 0;
+  #destroying: Promise<void> | undefined;
+  #onDrained: (() => void) | undefined;
+
+  /**
+   * `native` already init()-ed with `results` and `this.onComplete`, or null.
+   * `cap` is the CQ size (the native slot table has that many slots).
+   */
+  constructor(native: NativeRing | null, cap: number, sqEntries: number, nativeOps: Record<string, boolean>, results: Int32Array) {
+    this.native = native;
+    this.cap = cap;
+    this.sqEntries = sqEntries;
+    this.nativeOps = nativeOps;
+    this.#results = results;
+    this.#ops = new Array<Op | undefined>(cap).fill(undefined);
+    this.#gens = new Uint32Array(cap);
+    this.#free = new Uint32Array(cap);
+    for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
+    this.#freeTop = cap;
+  }
+
+  /** Runs one op; its promise settles exactly once. */
+  run<T>(op: Op<T>): Promise<T> {
+    if (this.destroyed) return Promise.reject(destroyedError(op.syscall));
+    return new Promise<T>((resolve, reject) => {
+      op.resolve = resolve;
+      op.reject = reject;
+      this.start(op);
+    });
+  }
+
+  /** Whether `op` runs on the ring (false: node:fs, by backend, kernel or option). */
+  onRing(op: Op): boolean {
+    return this.native !== null && !op.fsOnly && this.nativeOps[op.native] === true;
+  }
+
+  /** Starts an op whose resolve/reject are set. */
+  start(op: Op): void {
+    if (!this.onRing(op)) {
+      this.#runFs(op);
+    } else if (this.inflight < this.cap && this.#head === this.#backlog.length) {
+      this.#issue(op);
+    } else {
+      this.#backlog.push(op);
+    }
+  }
+
+  /**
+   * Starts ops as one IOSQE_IO_LINK chain: consecutive SQEs in one submission,
+   * each run only after the previous succeeded. The caller keeps a group within
+   * `groupLimit` and only passes ops that run on the ring.
+   */
+  startLinked(ops: Op[]): void {
+    if (this.inflight + ops.length <= this.cap && this.#head === this.#backlog.length) {
+      this.#issueLinked(ops);
+    } else {
+      this.#backlog.push(ops);
+    }
+  }
+
+  /** The longest chain that fits one submission and the in-flight limit. */
+  get groupLimit(): number {
+    return Math.min(this.sqEntries, this.cap);
+  }
+
+  /** Called by the native ring once per reap with `count` triples in `results`. */
+  readonly onComplete = (count: number): void => {
+    const r = this.#results;
+    for (let i = 0; i < count; i++) {
+      const slot = r[3 * i];
+      const gen = r[3 * i + 1] >>> 0;
+      const res = r[3 * i + 2];
+      const op = this.#ops[slot];
+      if (op === undefined || this.#gens[slot] !== gen) {
+        // A CQE for a slot that is not waiting for it would be a bug in the
+        // slot table; it must never settle somebody else's op.
+        process.emitWarning(`uring-fs: stale completion for slot ${slot} generation ${gen} (res ${res}) ignored`, {
+          code: 'URING_FS_STALE_CQE',
+        });
+        continue;
+      }
+      this.#ops[slot] = undefined;
+      this.#free[this.#freeTop++] = slot;
+      this.inflight--;
+      if (!op.settle(res)) {
+        // A short write to continue.
+        if (this.destroyed) op.reject(op.error(ECANCELED));
+        else this.start(op);
+      }
+    }
+    if (this.#head < this.#backlog.length) this.#pump();
+    if (this.#onDrained) this.#checkDrained();
+  };
+
+  /**
+   * Refuses new ops, fails the backlog with ECANCELED, asks the kernel to cancel
+   * what is in flight (each op then settles with its result or ECANCELED), and
+   * frees the ring once nothing is left. Idempotent.
+   */
+  destroy(): Promise<void> {
+    if (this.#destroying) return this.#destroying;
+    this.destroyed = true;
+    this.#destroying = new Promise<void>((resolve) => {
+      this.#onDrained = resolve;
+    });
+    const waiting = this.#backlog.slice(this.#head);
+    this.#backlog = [];
+    this.#head = 0;
+    for (const item of waiting) {
+      for (const op of Array.isArray(item) ? item : item ? [item] : []) op.reject(op.error(ECANCELED));
+    }
+    if (this.inflight > 0) this.native?.cancelAll();
+    this.#checkDrained();
+    return this.#destroying;
+  }
+
+  #issue(op: Op): boolean {
+    const native = this.native as NativeRing;
+    const slot = this.#free[--this.#freeTop];
+    const gen = (this.#gens[slot] + 1) >>> 0;
+    this.#gens[slot] = gen;
+    const rc = op.submit(native, slot, gen);
+    if (rc !== 0) {
+      this.#free[this.#freeTop++] = slot;
+      op.reject(rc === -77 ? destroyedError(op.syscall) : uvError(rc, op.syscall));
+      return false;
+    }
+    this.#ops[slot] = op;
+    this.inflight++;
+    return true;
+  }
+
+  #issueLinked(ops: Op[]): void {
+    const native = this.native as NativeRing;
+    native.reserve(ops.length);
+    const last = ops.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const op = ops[i];
+      if (i < last) op.flags |= IOSQE_IO_LINK;
+      if (!this.#issue(op)) {
+        // The previous SQE links to whatever comes next: end the chain with a
+        // NOP nobody waits for, and cancel the ops that never went out.
+        if (i > 0) {
+          const end = new NopOp();
+          end.resolve = end.reject = () => {};
+          this.#issue(end);
+        }
+        for (let k = i + 1; k <= last; k++) ops[k].reject(ops[k].error(ECANCELED));
+        return;
+      }
+    }
+  }
+
+  #pump(): void {
+    const backlog = this.#backlog;
+    while (this.#head < backlog.length) {
+      const item = backlog[this.#head] as Op | Op[];
+      if (Array.isArray(item)) {
+        if (this.inflight + item.length > this.cap) break;
+        this.#issueLinked(item);
+      } else {
+        if (this.inflight >= this.cap) break;
+        this.#issue(item);
+      }
+      backlog[this.#head++] = undefined;
+    }
+    if (this.#head === backlog.length) {
+      this.#backlog = [];
+      this.#head = 0;
+    }
+  }
+
+  #runFs(op: Op): void {
+    this.fsInflight++;
+    op.viaFs().then(
+      (value) => {
+        this.fsInflight--;
+        op.resolve(value);
+        if (this.#onDrained) this.#checkDrained();
+      },
+      (err: unknown) => {
+        this.fsInflight--;
+        op.reject(err);
+        if (this.#onDrained) this.#checkDrained();
+      },
+    );
+  }
+
+  #checkDrained(): void {
+    if (this.inflight > 0 || this.fsInflight > 0 || !this.#onDrained) return;
+    const done = this.#onDrained;
+    this.#onDrained = undefined;
+    this.native?.shutdown();
+    this.native = null;
+    done();
+  }
+}

@@ -1,0 +1,117 @@
+// The node:fs side of every op: what the `fs` backend runs, and what a single
+// op runs when the kernel lacks its opcode (ftruncate before Linux 6.9, say).
+// Callbacks rather than fs/promises: no FileHandle objects, and the errors are
+// node:fs's own.
+
+import * as fs from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
+
+import { uvError } from './errors';
+
+type Cb<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
+
+function call<T>(fn: (cb: Cb<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value))));
+}
+
+type View = NodeJS.ArrayBufferView;
+
+// node:fs's write/readv/writev take only number positions (a bigint would be
+// read as "current position"); positions past 2^53 bytes stay theoretical.
+function pos(position: number | bigint): number | null {
+  return position === -1 ? null : Number(position);
+}
+
+export const viaFs = {
+  read(fd: number, view: ArrayBufferView, position: number | bigint): Promise<number> {
+    return call((cb) => fs.read(fd, view as View, 0, view.byteLength, position === -1 ? null : position, cb));
+  },
+
+  /** Writes all of `view`, continuing short writes like the ring does. */
+  async write(fd: number, view: ArrayBufferView, position: number | bigint): Promise<number> {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    let done = 0;
+    do {
+      const at = position === -1 ? null : Number(position) + done;
+      const n = await call<number>((cb) => fs.write(fd, bytes, done, bytes.byteLength - done, at, cb));
+      if (n === 0) break;
+      done += n;
+    } while (done < bytes.byteLength);
+    return done;
+  },
+
+  readv(fd: number, views: ArrayBufferView[], position: number | bigint): Promise<number> {
+    return call((cb) => fs.readv(fd, views as View[], pos(position), cb));
+  },
+
+  writev(fd: number, views: ArrayBufferView[], position: number | bigint): Promise<number> {
+    return call((cb) => fs.writev(fd, views as View[], pos(position), cb));
+  },
+
+  fsync(fd: number, datasync: boolean): Promise<void> {
+    return call((cb) => (datasync ? fs.fdatasync(fd, (e) => cb(e, undefined)) : fs.fsync(fd, (e) => cb(e, undefined))));
+  },
+
+  open(path: string | Buffer, flags: number, mode: number): Promise<number> {
+    return call((cb) => fs.open(path, flags, mode, cb));
+  },
+
+  close(fd: number): Promise<void> {
+    return call((cb) => fs.close(fd, (e) => cb(e, undefined)));
+  },
+
+  stat(kind: 'stat' | 'lstat', path: string | Buffer, bigint: boolean): Promise<Stats | BigIntStats> {
+    return call((cb) => fs[kind](path, { bigint }, cb as Cb<Stats | BigIntStats>));
+  },
+
+  fstat(fd: number, bigint: boolean): Promise<Stats | BigIntStats> {
+    return call((cb) => fs.fstat(fd, { bigint }, cb as Cb<Stats | BigIntStats>));
+  },
+
+  ftruncate(fd: number, len: number): Promise<void> {
+    return call((cb) => fs.ftruncate(fd, len, (e) => cb(e, undefined)));
+  },
+
+  /**
+   * node:fs has no fallocate. The modes whose visible effect node:fs can produce
+   * are emulated: 0 and ZERO_RANGE extend the file (ZERO_RANGE and PUNCH_HOLE also
+   * zero the range), KEEP_SIZE alone changes nothing visible. Others: EOPNOTSUPP.
+   */
+  async fallocate(fd: number, offset: number, len: number, mode: number): Promise<void> {
+    const KEEP_SIZE = 0x01;
+    const PUNCH_HOLE = 0x02;
+    const ZERO_RANGE = 0x10;
+    if (len <= 0 || offset < 0) throw uvError(-22, 'fallocate');
+    if ((mode & ~(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE)) !== 0 || (mode & PUNCH_HOLE && !(mode & KEEP_SIZE))) {
+      throw uvError(-95, 'fallocate');
+    }
+    const st = await call<Stats>((cb) => fs.fstat(fd, cb));
+    if (!st.isFile()) throw uvError(st.isDirectory() ? -21 : -19, 'fallocate');
+    const end = offset + len;
+    if (mode & (PUNCH_HOLE | ZERO_RANGE)) {
+      const zeroEnd = mode & KEEP_SIZE ? Math.min(end, st.size) : end;
+      const zeros = Buffer.alloc(Math.min(1 << 20, Math.max(0, zeroEnd - offset)));
+      for (let at = offset; at < zeroEnd; at += zeros.length) {
+        const n = Math.min(zeros.length, zeroEnd - at);
+        await call<number>((cb) => fs.write(fd, zeros, 0, n, at, cb));
+      }
+    }
+    if (!(mode & KEEP_SIZE) && end > st.size) await this.ftruncate(fd, end);
+  },
+
+  unlink(path: string | Buffer): Promise<void> {
+    return call((cb) => fs.unlink(path, (e) => cb(e, undefined)));
+  },
+
+  rmdir(path: string | Buffer): Promise<void> {
+    return call((cb) => fs.rmdir(path, (e) => cb(e, undefined)));
+  },
+
+  mkdir(path: string | Buffer, mode: number, recursive: boolean): Promise<string | undefined> {
+    return call((cb) => fs.mkdir(path, { mode, recursive }, cb));
+  },
+
+  rename(from: string | Buffer, to: string | Buffer): Promise<void> {
+    return call((cb) => fs.rename(from, to, (e) => cb(e, undefined)));
+  },
+};

@@ -1,0 +1,50 @@
+import type { NativeRing } from '../binding';
+import { viaFs } from '../fallback';
+import { parseFileMode, pathToCString, toPathArg, validateBoolean } from '../validate';
+import { PathOp } from './op';
+
+/**
+ * mkdir(path, mode). `{ recursive: true }` creates parents like node:fs does and
+ * runs on node:fs (a chain of mkdirat calls that each depend on the last gains
+ * nothing from a ring).
+ */
+export class MkdirOp extends PathOp<string | undefined> {
+  readonly native = 'mkdirat';
+  readonly syscall = 'mkdir';
+
+  constructor(
+    path: string | Buffer,
+    readonly mode: number,
+    readonly recursive: boolean,
+  ) {
+    super(path, pathToCString(path));
+  }
+
+  override get fsOnly(): boolean {
+    return this.recursive;
+  }
+
+  submit(ring: NativeRing, slot: number, gen: number): number {
+    return ring.mkdirat(slot, gen, this.flags, this.cpath, this.mode);
+  }
+
+  complete(): undefined {
+    return undefined;
+  }
+
+  viaFs(): Promise<string | undefined> {
+    return viaFs.mkdir(this.path, this.mode, this.recursive);
+  }
+}
+
+/** `options` as node:fs takes it: a mode (number or octal string) or `{ mode, recursive }`. */
+export function mkdir(path: unknown, options: unknown): MkdirOp {
+  const p = toPathArg(path);
+  let mode: unknown = options;
+  let recursive: unknown = false;
+  if (options !== null && typeof options === 'object') {
+    ({ mode, recursive = false } = options as { mode?: unknown; recursive?: unknown });
+  }
+  validateBoolean(recursive, 'options.recursive');
+  return new MkdirOp(p, parseFileMode(mode, 'mode', 0o777), recursive);
+}

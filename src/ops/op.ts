@@ -1,0 +1,75 @@
+// The shape every operation has. An op is a small object: its validated
+// arguments, what to hand the native ring (`submit`), how to turn the CQE's
+// result into the promised value (`complete`), and the same operation over
+// node:fs (`viaFs`) for the fallback backend and for opcodes the kernel lacks.
+
+import type { NativeOpName, NativeRing } from '../binding';
+import { uvError } from '../errors';
+
+/** `complete` returns this to be submitted again (a short write to continue). */
+export const AGAIN: unique symbol = Symbol('again');
+export type Again = typeof AGAIN;
+
+// Declared as methods (bivariant), so an Op<number> can stand where an
+// Op<number | undefined> is expected, as in a batch; assigned by the engine.
+export interface Op<T> {
+  resolve(value: T): void;
+  reject(reason: unknown): void;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export abstract class Op<T = unknown> {
+  /** IOSQE_* flags for this op's SQE (IOSQE_IO_LINK inside a linked batch). */
+  flags = 0;
+
+  /** The native op (native/ops/table.h) this op runs on. */
+  abstract readonly native: NativeOpName;
+  /** node:fs's name for the syscall, used in errors (`open`, `read`, …). */
+  abstract readonly syscall: string;
+
+  /** True when this op must run on node:fs whatever the backend. */
+  get fsOnly(): boolean {
+    return false;
+  }
+
+  /** Fills an SQE: returns 0, or -errno if the arguments could not be used. */
+  abstract submit(ring: NativeRing, slot: number, gen: number): number;
+  /** The promised value for a non-negative result, or AGAIN. */
+  abstract complete(res: number): T | Again;
+  /** The same operation on node:fs, with node:fs's own result and errors. */
+  abstract viaFs(): Promise<T>;
+
+  /** The node:fs-shaped error for a negative result. */
+  error(res: number): Error {
+    return uvError(res, this.syscall);
+  }
+
+  /** Settles from a CQE result; returns true when the op is done. */
+  settle(res: number): boolean {
+    if (res < 0) {
+      this.reject(this.error(res));
+      return true;
+    }
+    let value: T | Again;
+    try {
+      value = this.complete(res);
+    } catch (err) {
+      this.reject(err);
+      return true;
+    }
+    if (value === AGAIN) return false;
+    this.resolve(value);
+    return true;
+  }
+}
+
+/** Ops on a path carry it into their errors, as node:fs does. */
+export abstract class PathOp<T> extends Op<T> {
+  constructor(readonly path: string | Buffer, readonly cpath: Buffer) {
+    super();
+  }
+
+  override error(res: number): Error {
+    return uvError(res, this.syscall, this.path);
+  }
+}

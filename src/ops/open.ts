@@ -1,0 +1,37 @@
+import type { NativeRing } from '../binding';
+import { viaFs } from '../fallback';
+import { parseFileMode, pathToCString, stringToFlags, toPathArg } from '../validate';
+import { PathOp } from './op';
+
+
+/** open(path, flags, mode) → fd. O_CLOEXEC is added, as node:fs does. */
+export class OpenOp extends PathOp<number> {
+  readonly native = 'openat';
+  readonly syscall = 'open';
+
+  constructor(
+    path: string | Buffer,
+    readonly openFlags: number,
+    readonly mode: number,
+  ) {
+    super(path, pathToCString(path));
+  }
+
+  submit(ring: NativeRing, slot: number, gen: number): number {
+    return ring.openat(slot, gen, this.flags, this.cpath, this.openFlags, this.mode);
+  }
+
+  complete(res: number): number {
+    return res;
+  }
+
+  viaFs(): Promise<number> {
+    return viaFs.open(this.path, this.openFlags, this.mode);
+  }
+}
+
+export function open(path: unknown, flags: unknown, mode: unknown): OpenOp {
+  const p = toPathArg(path);
+  const f = stringToFlags(flags);
+  return new OpenOp(p, f, parseFileMode(mode, 'mode', 0o666));
+}

@@ -1,0 +1,36 @@
+import type { NativeRing } from '../binding';
+import { viaFs } from '../fallback';
+import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { Op } from './op';
+
+/** read(fd, view, position): up to view.byteLength bytes into the view. */
+export class ReadOp extends Op<number> {
+  readonly native = 'read';
+  readonly syscall = 'read';
+
+  constructor(
+    readonly fd: number,
+    readonly view: ArrayBufferView,
+    readonly position: number | bigint,
+  ) {
+    super();
+  }
+
+  submit(ring: NativeRing, slot: number, gen: number): number {
+    return ring.read(slot, gen, this.flags, this.fd, this.view, 0, this.view.byteLength, this.position);
+  }
+
+  complete(res: number): number {
+    return res;
+  }
+
+  viaFs(): Promise<number> {
+    return viaFs.read(this.fd, this.view, this.position);
+  }
+}
+
+export function read(fd: unknown, view: unknown, position: unknown): ReadOp {
+  const validFd = validateFd(fd);
+  validateBufferView(view, 'buffer');
+  return new ReadOp(validFd, view, normalizePosition(position, view.byteLength));
+}

@@ -1,0 +1,51 @@
+import type { NativeRing } from '../binding';
+import { ERR_INVALID_ARG_TYPE } from '../errors';
+import { viaFs } from '../fallback';
+import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { Op } from './op';
+
+/** The kernel takes at most IOV_MAX (1024) iovecs per call; libuv reads only those too. */
+export const IOV_MAX = 1024;
+
+/** readv(fd, views, position): fills the views in order; resolves with the bytes read. */
+export class ReadvOp extends Op<number> {
+  readonly native = 'readv';
+  readonly syscall = 'read';
+
+  constructor(
+    readonly fd: number,
+    readonly views: ArrayBufferView[],
+    readonly position: number | bigint,
+  ) {
+    super();
+  }
+
+  submit(ring: NativeRing, slot: number, gen: number): number {
+    const views = this.views.length > IOV_MAX ? this.views.slice(0, IOV_MAX) : this.views;
+    return ring.readv(slot, gen, this.flags, this.fd, views, this.position);
+  }
+
+  complete(res: number): number {
+    return res;
+  }
+
+  viaFs(): Promise<number> {
+    return viaFs.readv(this.fd, this.views, this.position);
+  }
+}
+
+/** node:fs's validateBufferArray: an array of ArrayBufferViews. */
+export function validateViews(views: unknown, name = 'buffers'): ArrayBufferView[] {
+  if (!Array.isArray(views)) throw ERR_INVALID_ARG_TYPE(name, 'ArrayBufferView[]', views);
+  for (const v of views) {
+    if (!ArrayBuffer.isView(v)) throw ERR_INVALID_ARG_TYPE(name, 'ArrayBufferView[]', views);
+  }
+  return views.slice();
+}
+
+export function readv(fd: unknown, views: unknown, position: unknown): ReadvOp {
+  const validFd = validateFd(fd);
+  const list = validateViews(views);
+  list.forEach((v) => validateBufferView(v, 'buffers'));
+  return new ReadvOp(validFd, list, normalizePosition(position));
+}

@@ -1,0 +1,50 @@
+import type { NativeRing } from '../binding';
+import { viaFs } from '../fallback';
+import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { AGAIN, Again, Op } from './op';
+import { advance, withBytesWritten } from './progress';
+
+/**
+ * write(fd, view, position): all of the view. A short write (a full disk, a
+ * signal, a pipe) is continued from where it stopped; the promise resolves with
+ * the total, or rejects with the error and `bytesWritten` set to what did land.
+ */
+export class WriteOp extends Op<number> {
+  readonly native = 'write';
+  readonly syscall = 'write';
+  done = 0;
+
+  constructor(
+    readonly fd: number,
+    readonly view: ArrayBufferView,
+    public position: number | bigint,
+  ) {
+    super();
+  }
+
+  submit(ring: NativeRing, slot: number, gen: number): number {
+    const { view, done } = this;
+    return ring.write(slot, gen, this.flags, this.fd, view, done, view.byteLength - done, this.position);
+  }
+
+  complete(res: number): number | Again {
+    this.done += res;
+    if (res === 0 || this.done >= this.view.byteLength) return this.done;
+    this.position = advance(this.position, res);
+    return AGAIN;
+  }
+
+  override error(res: number): Error {
+    return withBytesWritten(super.error(res), this.done);
+  }
+
+  viaFs(): Promise<number> {
+    return viaFs.write(this.fd, this.view, this.position);
+  }
+}
+
+export function write(fd: unknown, view: unknown, position: unknown): WriteOp {
+  const validFd = validateFd(fd);
+  validateBufferView(view, 'buffer');
+  return new WriteOp(validFd, view, normalizePosition(position, view.byteLength));
+}
