@@ -1,0 +1,42 @@
+'use strict';
+// `npm test`: the whole suite twice, once on io_uring and once on the node:fs
+// backend (URING_FS_BACKEND=fs), then one closing line with the totals.
+// Extra arguments go to vitest (e.g. `npm test -- test/read.test.ts`).
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-fs-test-'));
+const passes = [
+  { name: 'io_uring', env: {} },
+  { name: 'fs', env: { URING_FS_BACKEND: 'fs' } },
+];
+const only = process.env.URING_FS_TEST_BACKEND;
+let status = 0;
+const totals = { passed: 0, failed: 0, skipped: 0 };
+for (const pass of passes) {
+  if (only && only !== pass.name) continue;
+  const json = path.join(out, `${pass.name}.json`);
+  console.log(`\n=== uring-fs tests, backend: ${pass.name} ===`);
+  const r = spawnSync(
+    process.execPath,
+    [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...process.argv.slice(2)],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, ...pass.env } },
+  );
+  if (r.status !== 0) status = r.status || 1;
+  try {
+    const res = JSON.parse(fs.readFileSync(json, 'utf8'));
+    totals.passed += res.numPassedTests;
+    totals.failed += res.numFailedTests;
+    totals.skipped += res.numPendingTests + (res.numTodoTests || 0);
+    if (res.numTotalTests === 0) status = status || 1;
+  } catch {
+    status = status || 1;
+  }
+}
+fs.rmSync(out, { recursive: true, force: true });
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(status);
