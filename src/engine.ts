@@ -115,7 +115,10 @@ export class Engine {
       this.#free[this.#freeTop++] = slot;
       this.inflight--;
       if (!op.settle(res)) {
-        // A short write to continue.
+        // A short write to continue, on its own: the chain it was in (if any)
+        // has been broken by the kernel already, and a link flag left set
+        // would tie it to whatever SQE comes next.
+        op.flags &= ~IOSQE_IO_LINK;
         if (this.destroyed) op.reject(op.error(ECANCELED));
         else this.start(op);
       }

@@ -33,7 +33,13 @@ export const viaFs = {
     let done = 0;
     do {
       const at = position === -1 ? null : Number(position) + done;
-      const n = await call<number>((cb) => fs.write(fd, bytes, done, bytes.byteLength - done, at, cb));
+      let n: number;
+      try {
+        n = await call<number>((cb) => fs.write(fd, bytes, done, bytes.byteLength - done, at, cb));
+      } catch (err) {
+        if (done > 0) (err as Error & { bytesWritten?: number }).bytesWritten = done;
+        throw err;
+      }
       if (n === 0) break;
       done += n;
     } while (done < bytes.byteLength);

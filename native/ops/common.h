@@ -18,6 +18,9 @@ namespace uringfs {
 // What a prep function gets: the op's JavaScript arguments (after the common
 // slot/generation/flags triple) and the slot's own storage, which lives until the
 // op's CQE (iovec arrays the kernel reads at submit or later).
+// The kernel's MAX_RW_COUNT: INT_MAX rounded down to a page.
+constexpr uint64_t kMaxRw = 0x7ffff000;
+
 struct OpArgs {
   const Napi::CallbackInfo& info;
   size_t first;              // index of the op's first argument in info
@@ -61,17 +64,28 @@ struct OpArgs {
     return ViewOf(Arg(i), data, len);
   }
 
-  // A view plus an (offset, length) window inside it, range-checked.
+  // A non-negative integer that may exceed 2^32 (offsets into views of 4 GiB+).
+  uint64_t Size(size_t i) const {
+    Napi::Value v = Arg(i);
+    if (!v.IsNumber()) return UINT64_MAX;
+    int64_t n = v.As<Napi::Number>().Int64Value();
+    return n < 0 ? UINT64_MAX : static_cast<uint64_t>(n);
+  }
+
+  // A view plus an (offset, length) window inside it, range-checked. One
+  // read/write moves at most MAX_RW_COUNT bytes (the kernel's limit, which
+  // JavaScript applies too); the length is clamped so it never wraps.
   bool Window(size_t i, uint8_t** data, uint32_t* len) const {
     uint8_t* base = nullptr;
     size_t size = 0;
     if (!View(i, &base, &size)) return false;
-    uint32_t off = Uint(i + 1);
-    uint32_t n = Uint(i + 2);
+    uint64_t off = Size(i + 1);
+    uint64_t n = Size(i + 2);
     if (off > size || n > size - off) return false;
+    if (n > kMaxRw) n = kMaxRw;
     static uint8_t empty;
     *data = base ? base + off : &empty;  // zero-length I/O still needs a pointer
-    *len = n;
+    *len = static_cast<uint32_t>(n);
     return true;
   }
 

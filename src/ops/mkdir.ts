@@ -40,11 +40,17 @@ export class MkdirOp extends PathOp<string | undefined> {
 /** `options` as node:fs takes it: a mode (number or octal string) or `{ mode, recursive }`. */
 export function mkdir(path: unknown, options: unknown): MkdirOp {
   const p = toPathArg(path);
-  let mode: unknown = options;
+  // Exactly node:fs's reading of the argument: a number or string is the mode;
+  // any other truthy value is an options object (so `true` means defaults).
+  let mode = 0o777;
   let recursive: unknown = false;
-  if (options !== null && typeof options === 'object') {
-    ({ mode, recursive = false } = options as { mode?: unknown; recursive?: unknown });
+  if (typeof options === 'number' || typeof options === 'string') {
+    mode = parseFileMode(options, 'mode');
+  } else if (options) {
+    const o = options as { mode?: unknown; recursive?: unknown };
+    if (o.recursive !== undefined) recursive = o.recursive;
+    if (o.mode !== undefined) mode = parseFileMode(o.mode, 'options.mode');
   }
   validateBoolean(recursive, 'options.recursive');
-  return new MkdirOp(p, parseFileMode(mode, 'mode', 0o777), recursive);
+  return new MkdirOp(p, mode, recursive);
 }

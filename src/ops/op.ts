@@ -6,6 +6,9 @@
 import type { NativeOpName, NativeRing } from '../binding';
 import { uvError } from '../errors';
 
+/** The most one read or write moves (the kernel's MAX_RW_COUNT); writes continue past it. */
+export const MAX_RW = 0x7ffff000;
+
 /** `complete` returns this to be submitted again (a short write to continue). */
 export const AGAIN: unique symbol = Symbol('again');
 export type Again = typeof AGAIN;
@@ -38,6 +41,11 @@ export abstract class Op<T = unknown> {
   abstract complete(res: number): T | Again;
   /** The same operation on node:fs, with node:fs's own result and errors. */
   abstract viaFs(): Promise<T>;
+
+  /** True when `value` is a short transfer, which ends a linked chain (readv/read). */
+  isShort(value: unknown): boolean {
+    return false;
+  }
 
   /** The node:fs-shaped error for a negative result. */
   error(res: number): Error {

@@ -1,7 +1,7 @@
 import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
-import { Op } from './op';
+import { MAX_RW, Op } from './op';
 
 /** read(fd, view, position): up to view.byteLength bytes into the view. */
 export class ReadOp extends Op<number> {
@@ -17,11 +17,16 @@ export class ReadOp extends Op<number> {
   }
 
   submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.read(slot, gen, this.flags, this.fd, this.view, 0, this.view.byteLength, this.position);
+    return ring.read(slot, gen, this.flags, this.fd, this.view, 0, Math.min(this.view.byteLength, MAX_RW), this.position);
   }
 
   complete(res: number): number {
     return res;
+  }
+
+  /** A read that returned less than asked for: the kernel breaks a linked chain there. */
+  override isShort(value: unknown): boolean {
+    return (value as number) < Math.min(this.view.byteLength, MAX_RW);
   }
 
   viaFs(): Promise<number> {

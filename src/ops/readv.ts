@@ -29,6 +29,12 @@ export class ReadvOp extends Op<number> {
     return res;
   }
 
+  override isShort(value: unknown): boolean {
+    let asked = 0;
+    for (let i = 0; i < Math.min(this.views.length, IOV_MAX); i++) asked += this.views[i].byteLength;
+    return (value as number) < asked;
+  }
+
   viaFs(): Promise<number> {
     return viaFs.readv(this.fd, this.views, this.position);
   }

@@ -4,7 +4,7 @@ import type { NativeRing } from '../binding';
 import { uvError } from '../errors';
 import { viaFs } from '../fallback';
 import { STATX_SIZE, statsFromStatx } from '../stats';
-import { pathToCString, toPathArg, validateBoolean, validateFd, validateObject } from '../validate';
+import { pathToCString, toPathArg, validateFd } from '../validate';
 import { Op } from './op';
 
 const AT_FDCWD = -100;
@@ -60,12 +60,11 @@ export class StatOp extends Op<Stats | BigIntStats> {
   }
 }
 
+// node:fs/promises does not validate stat options: it passes `options.bigint`
+// to C++, which checks IsTrue(). Mirror that, so the same calls succeed.
 function bigintOption(options: unknown): boolean {
   if (options === undefined || options === null) return false;
-  validateObject(options, 'options');
-  const { bigint = false } = options as StatOptions;
-  validateBoolean(bigint, 'options.bigint');
-  return bigint;
+  return (options as StatOptions).bigint === true;
 }
 
 export function stat(kind: 'stat' | 'lstat', path: unknown, options: unknown): StatOp {

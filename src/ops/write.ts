@@ -1,7 +1,7 @@
 import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
-import { AGAIN, Again, Op } from './op';
+import { AGAIN, Again, MAX_RW, Op } from './op';
 import { advance, withBytesWritten } from './progress';
 
 /**
@@ -24,7 +24,7 @@ export class WriteOp extends Op<number> {
 
   submit(ring: NativeRing, slot: number, gen: number): number {
     const { view, done } = this;
-    return ring.write(slot, gen, this.flags, this.fd, view, done, view.byteLength - done, this.position);
+    return ring.write(slot, gen, this.flags, this.fd, view, done, Math.min(view.byteLength - done, MAX_RW), this.position);
   }
 
   complete(res: number): number | Again {
