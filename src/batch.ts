@@ -73,10 +73,17 @@ const makers: Record<string, (e: Entry) => Op<BatchValue>> = {
   nop: () => new NopOp(),
 };
 
-/** Validation errors name the entry: `The "ops[3].fd" argument …`, with `index`. */
+/**
+ * Validation errors name the entry: `The "ops[3].fd" argument …` (node quotes
+ * argument names with " in most messages and with ' in ERR_INVALID_ARG_VALUE's),
+ * and carry `index`.
+ */
 function atIndex(err: unknown, index: number): unknown {
   if (err instanceof Error) {
-    err.message = err.message.replace(/"([^"]+)"/, `"ops[${index}].$1"`);
+    const prefix = `ops[${index}]`;
+    if (!err.message.includes(prefix)) {
+      err.message = err.message.replace(/(["'])([^"']+)\1/, (_m, q: string, name: string) => `${q}${prefix}.${name}${q}`);
+    }
     (err as Error & { index?: number }).index = index;
   }
   return err;
@@ -88,10 +95,10 @@ function makeOps(list: unknown): Op<BatchValue>[] {
   for (let i = 0; i < list.length; i++) {
     const entry: unknown = list[i];
     try {
-      validateObject(entry, 'entry');
+      validateObject(entry, `ops[${i}]`);
       const kind = (entry as Entry).op;
       const make = typeof kind === 'string' && Object.hasOwn(makers, kind) ? makers[kind] : undefined;
-      if (!make) throw ERR_INVALID_ARG_VALUE('entry.op', kind, `must be one of: ${Object.keys(makers).join(', ')}`);
+      if (!make) throw ERR_INVALID_ARG_VALUE(`ops[${i}].op`, kind, `must be one of: ${Object.keys(makers).join(', ')}`);
       ops[i] = make(entry as Entry);
     } catch (err) {
       throw atIndex(err, i);
@@ -155,8 +162,10 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
       engine.start(ops[i]);
     }
     const results = await Promise.allSettled(promises.slice(i, end));
+    const first = i;
     i = end;
-    if (results.some((r) => r.status === 'rejected')) break;
+    // A failure, or a short read (which the kernel treats as one inside a chain).
+    if (results.some((r, k) => r.status === 'rejected' || ops[first + k].isShort(r.value))) break;
   }
   for (; i < ops.length; i++) {
     ops[i].reject(engine.destroyed ? destroyedError(ops[i].syscall) : uvError(ECANCELED, ops[i].syscall));

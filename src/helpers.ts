@@ -1,10 +1,10 @@
 // Root-level helpers that mirror node:fs/promises over the calling thread's ring.
 
 import { loadBinding } from './binding';
-import { ERR_INVALID_ARG_VALUE } from './errors';
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, nodeError } from './errors';
 import { getRing } from './ring';
 import type { PathLike } from './ring';
-import { validateInteger, validateObject } from './validate';
+import { validateInteger } from './validate';
 
 export interface ReadFileOptions {
   encoding?: BufferEncoding | null;
@@ -12,6 +12,8 @@ export interface ReadFileOptions {
 }
 
 const CHUNK = 64 * 1024;
+// node:fs's kIoMaxLength: readFile refuses files larger than this.
+const MAX_FILE = 2 ** 31 - 1;
 
 /**
  * `fs.promises.readFile(path, options)` over the thread's ring: open, fstat,
@@ -24,7 +26,7 @@ export async function readFile(path: PathLike, options?: ReadFileOptions | Buffe
   if (typeof options === 'string') {
     encoding = options;
   } else if (options != null) {
-    validateObject(options, 'options');
+    if (typeof options !== 'object') throw ERR_INVALID_ARG_TYPE('options', ['string', 'Object'], options);
     encoding = options.encoding;
     flag = options.flag ?? 'r';
   }
@@ -35,6 +37,9 @@ export async function readFile(path: PathLike, options?: ReadFileOptions | Buffe
   const fd = await ring.open(path, flag, 0o666);
   try {
     const st = await ring.fstat(fd);
+    if (st.size > MAX_FILE) {
+      throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${st.size}) is greater than 2 GiB`);
+    }
     let buf = Buffer.allocUnsafe(st.size > 0 ? st.size : CHUNK);
     let len = 0;
     for (;;) {
