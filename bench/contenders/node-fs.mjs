@@ -1,0 +1,131 @@
+// The node:fs baselines: fs-promises (FileHandle methods), fs-callback (fs.read/fs.write),
+// fs-sync (readSync/writeSync) and fs-libuv-io-uring (the fs-promises code, run by the CLI with
+// UV_USE_IO_URING=1 so libuv hands the same calls to its own io_uring).
+//
+// Each prepare() opens what the workload needs (not timed) and returns the driver style plus
+// the per-op function(s) for bench/lib/measure.mjs.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+
+function check(n, want, what) {
+  if (n !== want) throw new Error(`${what}: expected ${want} bytes, got ${n}`);
+}
+
+export async function prepare(c, w) {
+  switch (c.contender) {
+    case 'fs-promises':
+    case 'fs-libuv-io-uring':
+      return preparePromises(c, w);
+    case 'fs-callback':
+      return prepareCallback(c, w);
+    case 'fs-sync':
+      return prepareSync(c, w);
+    default:
+      throw new Error(`unknown node:fs contender ${c.contender}`);
+  }
+}
+
+const bufSize = (c) => (c.op === 'orc' ? 8192 : c.bs); // 8 KiB for 4 KiB files: a short read proves EOF
+
+function unsupported(c) {
+  return new Error(`${c.contender} has no ${c.op} workload`);
+}
+
+async function preparePromises(c, w) {
+  const bufs = Array.from({ length: c.qd }, () => Buffer.alloc(bufSize(c), 0xa5));
+  const { bs, fileSize } = c;
+  if (c.op === 'read' || c.op === 'write') {
+    const fh = await fsp.open(c.file, c.op === 'read' ? 'r' : 'r+');
+    const op =
+      c.op === 'read'
+        ? async (slot) => check((await fh.read(bufs[slot], 0, bs, w.nextOffset())).bytesRead, bs, 'read')
+        : async (slot) => check((await fh.write(bufs[slot], 0, bs, w.nextOffset())).bytesWritten, bs, 'write');
+    return {
+      style: 'promise',
+      op,
+      sync: c.fdatasyncEvery ? () => fh.datasync() : null,
+      teardown: () => fh.close(),
+    };
+  }
+  if (c.op === 'orc') {
+    return {
+      style: 'promise',
+      op: async (slot) => {
+        const fh = await fsp.open(w.nextPath(), 'r');
+        try {
+          check((await fh.read(bufs[slot], 0, 8192, 0)).bytesRead, fileSize, 'read');
+        } finally {
+          await fh.close();
+        }
+      },
+    };
+  }
+  if (c.op === 'stat') return { style: 'promise', op: () => fsp.stat(w.nextPath()) };
+  throw unsupported(c);
+}
+
+function prepareCallback(c, w) {
+  const bufs = Array.from({ length: c.qd }, () => Buffer.alloc(bufSize(c), 0xa5));
+  const { bs, fileSize } = c;
+  const sized = (want, what, cb) => (err, n) => cb(err || (n !== want ? new Error(`${what}: got ${n} bytes`) : null));
+  if (c.op === 'read' || c.op === 'write') {
+    const fd = fs.openSync(c.file, c.op === 'read' ? 'r' : 'r+');
+    const op =
+      c.op === 'read'
+        ? (slot, cb) => fs.read(fd, bufs[slot], 0, bs, w.nextOffset(), sized(bs, 'read', cb))
+        : (slot, cb) => fs.write(fd, bufs[slot], 0, bs, w.nextOffset(), sized(bs, 'write', cb));
+    return {
+      style: 'callback',
+      op,
+      sync: c.fdatasyncEvery ? (cb) => fs.fdatasync(fd, cb) : null,
+      teardown: () => fs.closeSync(fd),
+    };
+  }
+  if (c.op === 'orc') {
+    return {
+      style: 'callback',
+      op: (slot, cb) =>
+        fs.open(w.nextPath(), 'r', (err, fd) => {
+          if (err) return cb(err);
+          fs.read(fd, bufs[slot], 0, 8192, 0, (err2, n) => {
+            fs.close(fd, (err3) => cb(err2 || err3 || (n !== fileSize ? new Error(`read: got ${n} bytes`) : null)));
+          });
+        }),
+    };
+  }
+  if (c.op === 'stat') return { style: 'callback', op: (slot, cb) => fs.stat(w.nextPath(), (err) => cb(err)) };
+  throw unsupported(c);
+}
+
+function prepareSync(c, w) {
+  const buf = Buffer.alloc(bufSize(c), 0xa5);
+  const { bs, fileSize } = c;
+  if (c.op === 'read' || c.op === 'write') {
+    const fd = fs.openSync(c.file, c.op === 'read' ? 'r' : 'r+');
+    const op =
+      c.op === 'read'
+        ? () => check(fs.readSync(fd, buf, 0, bs, w.nextOffset()), bs, 'read')
+        : () => check(fs.writeSync(fd, buf, 0, bs, w.nextOffset()), bs, 'write');
+    return {
+      style: 'sync',
+      op,
+      sync: c.fdatasyncEvery ? () => fs.fdatasyncSync(fd) : null,
+      teardown: () => fs.closeSync(fd),
+    };
+  }
+  if (c.op === 'orc') {
+    return {
+      style: 'sync',
+      op: () => {
+        const fd = fs.openSync(w.nextPath(), 'r');
+        try {
+          check(fs.readSync(fd, buf, 0, 8192, 0), fileSize, 'read');
+        } finally {
+          fs.closeSync(fd);
+        }
+      },
+    };
+  }
+  if (c.op === 'stat') return { style: 'sync', op: () => fs.statSync(w.nextPath()) };
+  throw unsupported(c);
+}
