@@ -6,8 +6,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/** The prep methods every native op shares: slot, generation and SQE flags first. */
-type Queue<A extends unknown[]> = (slot: number, gen: number, flags: number, ...args: A) => number;
+/**
+ * The prep methods every native op shares: `tag` (slot | IOSQE flags << 16) and
+ * generation first; undefined on success, else -errno.
+ */
+type Queue<A extends unknown[]> = (tag: number, gen: number, ...args: A) => number | undefined;
 type View = ArrayBufferView;
 type CPath = Buffer;
 type Offset = number | bigint;
@@ -21,8 +24,8 @@ export interface NativeRing {
   cancelAll(): void;
   shutdown(): void;
   nop: Queue<[]>;
-  read: Queue<[fd: number, view: View, offset: number, length: number, position: Offset]>;
-  write: Queue<[fd: number, view: View, offset: number, length: number, position: Offset]>;
+  read: Queue<[fd: number, view: View, position: Offset, offset?: number, length?: number]>;
+  write: Queue<[fd: number, view: View, position: Offset, offset?: number, length?: number]>;
   readv: Queue<[fd: number, views: View[], position: Offset]>;
   writev: Queue<[fd: number, views: View[], position: Offset]>;
   fsync: Queue<[fd: number, datasync: number]>;

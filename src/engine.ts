@@ -154,8 +154,8 @@ export class Engine {
     const slot = this.#free[--this.#freeTop];
     const gen = (this.#gens[slot] + 1) >>> 0;
     this.#gens[slot] = gen;
-    const rc = op.submit(native, slot, gen);
-    if (rc !== 0) {
+    const rc = op.submit(native, slot | (op.flags << 16), gen);
+    if (rc !== undefined) {
       this.#free[this.#freeTop++] = slot;
       op.reject(rc === -77 ? destroyedError(op.syscall) : uvError(rc, op.syscall));
       return false;

@@ -28,26 +28,30 @@ struct OpArgs {
 
   Napi::Value Arg(size_t i) const { return info[first + i]; }
 
+  bool Has(size_t i) const { return first + i < info.Length(); }
+
+  // An int32 (an fd, flags); -1 (EBADF for an fd) if it is not a number.
   int32_t Int(size_t i) const {
-    Napi::Value v = Arg(i);
-    return v.IsNumber() ? v.As<Napi::Number>().Int32Value() : -1;
+    int32_t out;
+    return napi_get_value_int32(info.Env(), Arg(i), &out) == napi_ok ? out : -1;
   }
 
   uint32_t Uint(size_t i) const {
-    Napi::Value v = Arg(i);
-    return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : 0;
+    uint32_t out;
+    return napi_get_value_uint32(info.Env(), Arg(i), &out) == napi_ok ? out : 0;
   }
 
   // A file offset: a Number (exact up to 2^53) or a BigInt; -1 means "the
   // file's current position" (IORING_FEAT_RW_CUR_POS, Linux 5.6).
   uint64_t Offset(size_t i) const {
-    Napi::Value v = Arg(i);
-    if (v.IsBigInt()) {
-      bool lossless = false;
-      return static_cast<uint64_t>(v.As<Napi::BigInt>().Int64Value(&lossless));
+    napi_env env = info.Env();
+    int64_t out;
+    if (napi_get_value_int64(env, Arg(i), &out) == napi_ok) return static_cast<uint64_t>(out);
+    bool lossless = false;
+    if (napi_get_value_bigint_int64(env, Arg(i), &out, &lossless) == napi_ok) {
+      return static_cast<uint64_t>(out);
     }
-    if (!v.IsNumber()) return 0;
-    return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+    return 0;
   }
 
   // A NUL-terminated path in a Buffer that JavaScript keeps alive until the CQE.
@@ -66,21 +70,25 @@ struct OpArgs {
 
   // A non-negative integer that may exceed 2^32 (offsets into views of 4 GiB+).
   uint64_t Size(size_t i) const {
-    Napi::Value v = Arg(i);
-    if (!v.IsNumber()) return UINT64_MAX;
-    int64_t n = v.As<Napi::Number>().Int64Value();
-    return n < 0 ? UINT64_MAX : static_cast<uint64_t>(n);
+    int64_t n;
+    if (napi_get_value_int64(info.Env(), Arg(i), &n) != napi_ok || n < 0) return UINT64_MAX;
+    return static_cast<uint64_t>(n);
   }
 
-  // A view plus an (offset, length) window inside it, range-checked. One
-  // read/write moves at most MAX_RW_COUNT bytes (the kernel's limit, which
-  // JavaScript applies too); the length is clamped so it never wraps.
-  bool Window(size_t i, uint8_t** data, uint32_t* len) const {
+  // A view and, if given, an (offset, length) window inside it (args win,
+  // win + 1), range-checked; without them the whole view. One read/write moves
+  // at most MAX_RW_COUNT bytes (the kernel's limit, which JavaScript applies
+  // too); the length is clamped so it never wraps.
+  bool Window(size_t i, size_t win, uint8_t** data, uint32_t* len) const {
     uint8_t* base = nullptr;
     size_t size = 0;
     if (!View(i, &base, &size)) return false;
-    uint64_t off = Size(i + 1);
-    uint64_t n = Size(i + 2);
+    uint64_t off = 0;
+    uint64_t n = size;
+    if (Has(win)) {
+      off = Size(win);
+      n = Size(win + 1);
+    }
     if (off > size || n > size - off) return false;
     if (n > kMaxRw) n = kMaxRw;
     static uint8_t empty;
@@ -108,14 +116,15 @@ struct OpArgs {
     return true;
   }
 
+  // Asking V8 for the data pointer externalizes a small on-heap TypedArray's
+  // storage first (napi_get_typedarray_info goes through Buffer()), so the
+  // pointer stays valid however the GC later moves the view object.
   static bool ViewOf(Napi::Value v, uint8_t** data, size_t* len) {
     napi_env env = v.Env();
-    if (v.IsTypedArray()) {
-      napi_typedarray_type type;
-      size_t count = 0, offset = 0;
-      void* ptr = nullptr;
-      napi_value ab;
-      if (napi_get_typedarray_info(env, v, &type, &count, &ptr, &ab, &offset) != napi_ok) return false;
+    napi_typedarray_type type;
+    size_t count = 0, offset = 0;
+    void* ptr = nullptr;
+    if (napi_get_typedarray_info(env, v, &type, &count, &ptr, nullptr, &offset) == napi_ok) {
       *data = static_cast<uint8_t*>(ptr);
       *len = ptr ? count * ElementSize(type) : 0;
       return true;

@@ -12,8 +12,8 @@ export class CloseOp extends Op<void> {
     super();
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.close(slot, gen, this.flags, this.fd);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.close(tag, gen, this.fd);
   }
 
   complete(): void {}

@@ -21,8 +21,8 @@ export class FallocateOp extends Op<void> {
     super();
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.fallocate(slot, gen, this.flags, this.fd, this.offset, this.len, this.mode);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.fallocate(tag, gen, this.fd, this.offset, this.len, this.mode);
   }
 
   complete(): void {}

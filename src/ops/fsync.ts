@@ -16,8 +16,8 @@ export class FsyncOp extends Op<void> {
     this.syscall = datasync ? 'fdatasync' : 'fsync';
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.fsync(slot, gen, this.flags, this.fd, this.datasync ? 1 : 0);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.fsync(tag, gen, this.fd, this.datasync ? 1 : 0);
   }
 
   complete(): void {}

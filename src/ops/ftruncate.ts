@@ -15,8 +15,8 @@ export class FtruncateOp extends Op<void> {
     super();
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.ftruncate(slot, gen, this.flags, this.fd, this.len);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.ftruncate(tag, gen, this.fd, this.len);
   }
 
   complete(): void {}

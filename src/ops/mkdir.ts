@@ -24,8 +24,8 @@ export class MkdirOp extends PathOp<string | undefined> {
     return this.recursive;
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.mkdirat(slot, gen, this.flags, this.cpath, this.mode);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.mkdirat(tag, gen, this.cpath, this.mode);
   }
 
   complete(): undefined {

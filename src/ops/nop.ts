@@ -6,8 +6,8 @@ export class NopOp extends Op<void> {
   readonly native = 'nop';
   readonly syscall = 'nop';
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.nop(slot, gen, this.flags);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.nop(tag, gen);
   }
 
   complete(): void {}

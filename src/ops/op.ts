@@ -35,8 +35,11 @@ export abstract class Op<T = unknown> {
     return false;
   }
 
-  /** Fills an SQE: returns 0, or -errno if the arguments could not be used. */
-  abstract submit(ring: NativeRing, slot: number, gen: number): number;
+  /**
+   * Fills an SQE: returns undefined, or -errno if the arguments could not be
+   * used. `tag` is the slot with the SQE flags in bits 16-23 (see engine.ts).
+   */
+  abstract submit(ring: NativeRing, tag: number, gen: number): number | undefined;
   /** The promised value for a non-negative result, or AGAIN. */
   abstract complete(res: number): T | Again;
   /** The same operation on node:fs, with node:fs's own result and errors. */

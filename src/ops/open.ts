@@ -17,8 +17,8 @@ export class OpenOp extends PathOp<number> {
     super(path, pathToCString(path));
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.openat(slot, gen, this.flags, this.cpath, this.openFlags, this.mode);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.openat(tag, gen, this.cpath, this.openFlags, this.mode);
   }
 
   complete(res: number): number {

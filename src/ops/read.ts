@@ -16,8 +16,9 @@ export class ReadOp extends Op<number> {
     super();
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.read(slot, gen, this.flags, this.fd, this.view, 0, Math.min(this.view.byteLength, MAX_RW), this.position);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    // The native side reads the whole view, clamped to MAX_RW.
+    return ring.read(tag, gen, this.fd, this.view, this.position);
   }
 
   complete(res: number): number {

@@ -20,9 +20,9 @@ export class ReadvOp extends Op<number> {
     super();
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
     const views = this.views.length > IOV_MAX ? this.views.slice(0, IOV_MAX) : this.views;
-    return ring.readv(slot, gen, this.flags, this.fd, views, this.position);
+    return ring.readv(tag, gen, this.fd, views, this.position);
   }
 
   complete(res: number): number {

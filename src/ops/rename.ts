@@ -18,8 +18,8 @@ export class RenameOp extends PathOp<void> {
     this.cdest = pathToCString(dest);
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.renameat(slot, gen, this.flags, this.cpath, this.cdest);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.renameat(tag, gen, this.cpath, this.cdest);
   }
 
   complete(): void {}

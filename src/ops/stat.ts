@@ -34,13 +34,13 @@ export class StatOp extends Op<Stats | BigIntStats> {
     this.cpath = typeof target === 'number' ? EMPTY_PATH : pathToCString(target);
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
     const { target } = this;
     if (typeof target === 'number') {
-      return ring.statx(slot, gen, this.flags, target, this.cpath, AT_EMPTY_PATH, this.out);
+      return ring.statx(tag, gen, target, this.cpath, AT_EMPTY_PATH, this.out);
     }
     const flags = this.syscall === 'lstat' ? AT_SYMLINK_NOFOLLOW : 0;
-    return ring.statx(slot, gen, this.flags, AT_FDCWD, this.cpath, flags, this.out);
+    return ring.statx(tag, gen, AT_FDCWD, this.cpath, flags, this.out);
   }
 
   complete(): Stats | BigIntStats {

@@ -16,8 +16,8 @@ export class UnlinkOp extends PathOp<void> {
     super(path, pathToCString(path));
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
-    return ring.unlinkat(slot, gen, this.flags, this.cpath, this.syscall === 'rmdir' ? AT_REMOVEDIR : 0);
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    return ring.unlinkat(tag, gen, this.cpath, this.syscall === 'rmdir' ? AT_REMOVEDIR : 0);
   }
 
   complete(): void {}

@@ -22,9 +22,12 @@ export class WriteOp extends Op<number> {
     super();
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
     const { view, done } = this;
-    return ring.write(slot, gen, this.flags, this.fd, view, done, Math.min(view.byteLength - done, MAX_RW), this.position);
+    // The first attempt writes the whole view (clamped natively to MAX_RW, the
+    // common case in five arguments); continuations name their window.
+    if (done === 0) return ring.write(tag, gen, this.fd, view, this.position);
+    return ring.write(tag, gen, this.fd, view, this.position, done, Math.min(view.byteLength - done, MAX_RW));
   }
 
   complete(res: number): number | Again {

@@ -23,9 +23,9 @@ export class WritevOp extends Op<number> {
     this.pending = views;
   }
 
-  submit(ring: NativeRing, slot: number, gen: number): number {
+  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
     const views = this.pending.length > IOV_MAX ? this.pending.slice(0, IOV_MAX) : this.pending;
-    return ring.writev(slot, gen, this.flags, this.fd, views, this.position);
+    return ring.writev(tag, gen, this.fd, views, this.position);
   }
 
   complete(res: number): number | Again {
