@@ -29,6 +29,8 @@ export const viaFs = {
 
   /** Writes all of `view`, continuing short writes like the ring does. */
   async write(fd: number, view: ArrayBufferView, position: number | bigint): Promise<number> {
+    // A view over a detached buffer has no bytes (and cannot be re-viewed): node writes 0.
+    if (view.byteLength === 0) return call((cb) => fs.write(fd, view as View, 0, 0, pos(position), cb));
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
     let done = 0;
     do {
@@ -84,25 +86,13 @@ export const viaFs = {
    * zero the range), KEEP_SIZE alone changes nothing visible. Others: EOPNOTSUPP.
    */
   async fallocate(fd: number, offset: number, len: number, mode: number): Promise<void> {
-    const KEEP_SIZE = 0x01;
-    const PUNCH_HOLE = 0x02;
-    const ZERO_RANGE = 0x10;
-    if (len <= 0 || offset < 0) throw uvError(-22, 'fallocate');
-    if ((mode & ~(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE)) !== 0 || (mode & PUNCH_HOLE && !(mode & KEEP_SIZE))) {
-      throw uvError(-95, 'fallocate');
+    try {
+      await emulateFallocate(fd, offset, len, mode);
+    } catch (err) {
+      // The emulation's own steps (fstat, write, ftruncate) fail as fallocate(2) would.
+      const errno = (err as NodeJS.ErrnoException).errno;
+      throw typeof errno === 'number' && (err as NodeJS.ErrnoException).syscall !== 'fallocate' ? uvError(errno, 'fallocate') : err;
     }
-    const st = await call<Stats>((cb) => fs.fstat(fd, cb));
-    if (!st.isFile()) throw uvError(st.isDirectory() ? -21 : -19, 'fallocate');
-    const end = offset + len;
-    if (mode & (PUNCH_HOLE | ZERO_RANGE)) {
-      const zeroEnd = mode & KEEP_SIZE ? Math.min(end, st.size) : end;
-      const zeros = Buffer.alloc(Math.min(1 << 20, Math.max(0, zeroEnd - offset)));
-      for (let at = offset; at < zeroEnd; at += zeros.length) {
-        const n = Math.min(zeros.length, zeroEnd - at);
-        await call<number>((cb) => fs.write(fd, zeros, 0, n, at, cb));
-      }
-    }
-    if (!(mode & KEEP_SIZE) && end > st.size) await this.ftruncate(fd, end);
   },
 
   unlink(path: string | Buffer): Promise<void> {
@@ -121,3 +111,35 @@ export const viaFs = {
     return call((cb) => fs.rename(from, to, (e) => cb(e, undefined)));
   },
 };
+
+/**
+ * node:fs has no fallocate. The modes whose visible effect node:fs can produce
+ * are emulated: 0 and ZERO_RANGE extend the file (ZERO_RANGE and PUNCH_HOLE also
+ * zero the range), KEEP_SIZE alone changes nothing visible. Others: EOPNOTSUPP.
+ */
+async function emulateFallocate(fd: number, offset: number, len: number, mode: number): Promise<void> {
+  const KEEP_SIZE = 0x01;
+  const PUNCH_HOLE = 0x02;
+  const ZERO_RANGE = 0x10;
+  if (len <= 0 || offset < 0) throw uvError(-22, 'fallocate');
+  if ((mode & ~(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE)) !== 0 || (mode & PUNCH_HOLE && !(mode & KEEP_SIZE))) {
+    throw uvError(-95, 'fallocate');
+  }
+  const st = await call<Stats>((cb) => fs.fstat(fd, cb));
+  // fallocate(2) needs an fd open for writing (EBADF otherwise) whatever the
+  // mode; a zero-length write checks exactly that and changes nothing.
+  await call<number>((cb) => fs.write(fd, Buffer.alloc(0), 0, 0, null, cb));
+  if (!st.isFile()) throw uvError(st.isDirectory() ? -21 : -19, 'fallocate');
+  const end = offset + len;
+  if (mode & (PUNCH_HOLE | ZERO_RANGE)) {
+    const zeroEnd = mode & KEEP_SIZE ? Math.min(end, st.size) : end;
+    const zeros = Buffer.alloc(Math.min(1 << 20, Math.max(0, zeroEnd - offset)));
+    for (let at = offset; at < zeroEnd; at += zeros.length) {
+      const n = Math.min(zeros.length, zeroEnd - at);
+      await call<number>((cb) => fs.write(fd, zeros, 0, n, at, cb));
+    }
+  }
+  if (!(mode & KEEP_SIZE) && end > st.size) {
+    await call<void>((cb) => fs.ftruncate(fd, end, (e) => cb(e, undefined)));
+  }
+}

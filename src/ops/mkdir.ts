@@ -49,7 +49,7 @@ export function mkdir(path: unknown, options: unknown): MkdirOp {
   } else if (options) {
     const o = options as { mode?: unknown; recursive?: unknown };
     if (o.recursive !== undefined) recursive = o.recursive;
-    if (o.mode !== undefined) mode = parseFileMode(o.mode, 'options.mode');
+    if (o.mode !== undefined) mode = parseFileMode(o.mode, 'mode');
   }
   validateBoolean(recursive, 'options.recursive');
   return new MkdirOp(p, mode, recursive);

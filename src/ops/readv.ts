@@ -21,6 +21,8 @@ export class ReadvOp extends Op<number> {
   }
 
   submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+    // libuv (so node:fs) refuses zero buffers with EINVAL; IORING_OP_READV would read nothing.
+    if (this.views.length === 0) return -22;
     const views = this.views.length > IOV_MAX ? this.views.slice(0, IOV_MAX) : this.views;
     return ring.readv(tag, gen, this.fd, views, this.position);
   }
