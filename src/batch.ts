@@ -126,17 +126,63 @@ export async function runBatch(engine: Engine, list: unknown, options?: unknown)
   }
   const ops = makeOps(list);
   if (engine.destroyed) throw destroyedError('batch');
+  if (!link) return runUnlinked(engine, ops);
   const promises = settled(ops);
-  if (!link) {
-    for (const op of ops) {
-      // node:fs resolves zero-length reads without a syscall; so do we.
-      if (isEmptyRead(op)) op.resolve(0);
-      else engine.start(op);
-    }
-  } else {
-    await runChain(engine, ops, promises);
-  }
+  await runChain(engine, ops, promises);
   return Promise.allSettled(promises);
+}
+
+/**
+ * Collects an unlinked batch's results without a promise per op: each op
+ * settles into its place in one array, and the batch's one promise resolves
+ * when the last has. resolve/reject are two shared functions (`this` is the
+ * op), so nothing is allocated per op beyond the op and its result object.
+ */
+class Sink {
+  readonly results: BatchResult[];
+  left: number;
+  done!: (results: BatchResult[]) => void;
+
+  constructor(n: number) {
+    this.results = new Array<BatchResult>(n);
+    this.left = n;
+  }
+
+  put(index: number, result: BatchResult): void {
+    this.results[index] = result;
+    if (--this.left === 0) this.done(this.results);
+  }
+}
+
+type SinkOp = Op<BatchValue> & { sink: Sink; index: number };
+
+function sinkResolve(this: SinkOp, value: BatchValue): void {
+  this.sink.put(this.index, { status: 'fulfilled', value });
+}
+
+function sinkReject(this: SinkOp, reason: unknown): void {
+  this.sink.put(this.index, { status: 'rejected', reason });
+}
+
+function runUnlinked(engine: Engine, ops: Op<BatchValue>[]): Promise<BatchResult[]> {
+  if (ops.length === 0) return Promise.resolve([]);
+  const sink = new Sink(ops.length);
+  const all = new Promise<BatchResult[]>((resolve) => {
+    sink.done = resolve;
+  });
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as SinkOp;
+    op.sink = sink;
+    op.index = i;
+    op.resolve = sinkResolve;
+    op.reject = sinkReject;
+  }
+  for (const op of ops) {
+    // node:fs resolves zero-length reads without a syscall; so do we.
+    if (isEmptyRead(op)) op.resolve(0);
+    else engine.start(op);
+  }
+  return all;
 }
 
 function isEmptyRead(op: Op<BatchValue>): boolean {
