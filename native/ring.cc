@@ -144,16 +144,26 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, 0);
 }
 
+// Raw napi throughout: a worker terminated while it runs this must get a
+// failed call, not a fatal error from node-addon-api's exception path.
 Napi::Value Ring::Info(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!live_) return env.Null();
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("sqEntries", ring_.sq.ring_entries);
-  out.Set("cqEntries", ring_.cq.ring_entries);
-  out.Set("setupFlags", setup_flags_);
-  out.Set("features", ring_.features);
-  out.Set("ops", ProbeOps(env, &ring_));
-  return out;
+  napi_env env = info.Env();
+  napi_value out, v;
+  if (!live_ || napi_create_object(env, &out) != napi_ok) return Napi::Value();
+  const std::pair<const char*, uint32_t> fields[] = {
+      {"sqEntries", ring_.sq.ring_entries},
+      {"cqEntries", ring_.cq.ring_entries},
+      {"setupFlags", setup_flags_},
+      {"features", ring_.features},
+  };
+  for (const auto& [name, value] : fields) {
+    if (napi_create_uint32(env, value, &v) != napi_ok || napi_set_named_property(env, out, name, v) != napi_ok) {
+      return Napi::Value();
+    }
+  }
+  napi_value ops = ProbeOps(env, &ring_);
+  if (!ops || napi_set_named_property(env, out, "ops", ops) != napi_ok) return Napi::Value();
+  return Napi::Value(env, out);
 }
 
 // The hot path: one call per op that only fills an SQE. Raw napi calls (no
@@ -349,9 +359,22 @@ void Ring::Reap() {
     napi_value result;
     napi_status st =
         napi_make_callback(env, nullptr, env.Global(), callback, 1, argv, &result);
-    if (st != napi_ok && env.IsExceptionPending()) {
-      Napi::Error err = env.GetAndClearPendingException();
-      napi_fatal_exception(env, err.Value());
+    if (st != napi_ok) {
+      // Raw napi only: while a worker is being terminated JavaScript cannot
+      // run, and node-addon-api's error objects would abort the process. The
+      // JS callback never throws by itself, so a pending exception is either
+      // the termination (not an Error: drop it) or a bug (report it).
+      bool pending = false;
+      napi_is_exception_pending(env, &pending);
+      if (pending) {
+        napi_value exc;
+        bool is_error = false;
+        if (napi_get_and_clear_last_exception(env, &exc) == napi_ok &&
+            napi_is_error(env, exc, &is_error) == napi_ok && is_error) {
+          napi_fatal_exception(env, exc);
+        }
+      }
+      break;
     }
     if (!live_) break;  // destroyed from inside the callback
     if (inflight_ == 0 || !HasCompletions()) break;
