@@ -201,7 +201,12 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
     if (engine.destroyed) break;
     let end = i;
     if (engine.onRing(ops[i])) {
-      while (end < ops.length && end - i < engine.groupLimit && engine.onRing(ops[end])) end++;
+      // A kernel group ends at the SQ limit, before an op that runs on node:fs,
+      // and after an op whose failure the kernel does not propagate down the
+      // link (JavaScript checks its result before the chain goes on).
+      while (end < ops.length && end - i < engine.groupLimit && engine.onRing(ops[end])) {
+        if (!ops[end++].breaksLink) break;
+      }
       engine.startLinked(ops.slice(i, end));
     } else {
       end = i + 1;
@@ -214,6 +219,6 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
     if (results.some((r, k) => r.status === 'rejected' || ops[first + k].isShort(r.value))) break;
   }
   for (; i < ops.length; i++) {
-    ops[i].reject(engine.destroyed ? destroyedError(ops[i].syscall) : uvError(ECANCELED, ops[i].syscall));
+    ops[i].reject(engine.destroyed ? destroyedError(ops[i].syscall) : ops[i].error(ECANCELED));
   }
 }

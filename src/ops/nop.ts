@@ -6,6 +6,10 @@ export class NopOp extends Op<void> {
   readonly native = 'nop';
   readonly syscall = 'nop';
 
+  override get breaksLink(): boolean {
+    return true;
+  }
+
   submit(ring: NativeRing, tag: number, gen: number): number | undefined {
     return ring.nop(tag, gen);
   }

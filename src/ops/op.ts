@@ -30,6 +30,16 @@ export abstract class Op<T = unknown> {
   /** node:fs's name for the syscall, used in errors (`open`, `read`, …). */
   abstract readonly syscall: string;
 
+  /**
+   * True when the kernel breaks an IOSQE_IO_LINK chain if this op fails while
+   * it runs (read/write family and openat; checked on Linux 6.18). statx,
+   * unlinkat, renameat, mkdirat, fallocate and ftruncate post their error and
+   * let the next linked op run, so a chain ends its kernel group after them.
+   */
+  get breaksLink(): boolean {
+    return false;
+  }
+
   /** True when this op must run on node:fs whatever the backend. */
   get fsOnly(): boolean {
     return false;

@@ -9,6 +9,10 @@ export class OpenOp extends PathOp<number> {
   readonly native = 'openat';
   readonly syscall = 'open';
 
+  override get breaksLink(): boolean {
+    return true;
+  }
+
   constructor(
     path: string | Buffer,
     readonly openFlags: number,

@@ -8,6 +8,10 @@ export class ReadOp extends Op<number> {
   readonly native = 'read';
   readonly syscall = 'read';
 
+  override get breaksLink(): boolean {
+    return true;
+  }
+
   constructor(
     readonly fd: number,
     readonly view: ArrayBufferView,

@@ -12,6 +12,10 @@ export class ReadvOp extends Op<number> {
   readonly native = 'readv';
   readonly syscall = 'read';
 
+  override get breaksLink(): boolean {
+    return true;
+  }
+
   constructor(
     readonly fd: number,
     readonly views: ArrayBufferView[],

@@ -12,6 +12,10 @@ import { advance, withBytesWritten } from './progress';
 export class WriteOp extends Op<number> {
   readonly native = 'write';
   readonly syscall = 'write';
+
+  override get breaksLink(): boolean {
+    return true;
+  }
   done = 0;
 
   constructor(

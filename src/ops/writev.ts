@@ -9,6 +9,10 @@ import { IOV_MAX, validateViews } from './readv';
 export class WritevOp extends Op<number> {
   readonly native = 'writev';
   readonly syscall = 'write';
+
+  override get breaksLink(): boolean {
+    return true;
+  }
   done = 0;
   readonly total: number;
   pending: ArrayBufferView[];
