@@ -44,22 +44,51 @@ double NowSeconds() {
 
 }  // namespace
 
-Napi::Function Ring::Define(Napi::Env env) {
-#define URING_FS_METHOD(name, opcode, fn) InstanceMethod<&Ring::Queue<fn>>(#name),
-  return DefineClass(env, "NativeRing",
-                     {
-                         URING_FS_OPS(URING_FS_METHOD)                //
-                         InstanceMethod<&Ring::Init>("init"),         //
-                         InstanceMethod<&Ring::Info>("info"),         //
-                         InstanceMethod<&Ring::Reserve>("reserve"),   //
-                         InstanceMethod<&Ring::Flush>("flush"),       //
-                         InstanceMethod<&Ring::CancelAll>("cancelAll"),
-                         InstanceMethod<&Ring::Close>("shutdown"),
-                     });
+napi_value Ring::Define(napi_env env) {
+#define URING_FS_METHOD(name, opcode, fn) \
+  {#name, nullptr, Call<&Ring::Queue<fn>>, nullptr, nullptr, nullptr, napi_default, nullptr},
+  const napi_property_descriptor props[] = {
+      URING_FS_OPS(URING_FS_METHOD)  //
+      {"init", nullptr, Call<&Ring::Init>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Call<&Ring::Info>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reserve", nullptr, Call<&Ring::Reserve>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"flush", nullptr, Call<&Ring::Flush>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"cancelAll", nullptr, Call<&Ring::CancelAll>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
+      {"shutdown", nullptr, Call<&Ring::Close>, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
 #undef URING_FS_METHOD
+  napi_value cons = nullptr;
+  napi_define_class(env, "NativeRing", NAPI_AUTO_LENGTH, New, nullptr,
+                    sizeof(props) / sizeof(props[0]), props, &cons);
+  return cons;
 }
 
-Ring::Ring(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Ring>(info) {}
+napi_value Ring::New(napi_env env, napi_callback_info cbinfo) {
+  napi_value self;
+  if (napi_get_cb_info(env, cbinfo, nullptr, nullptr, &self, nullptr) != napi_ok) return nullptr;
+  Ring* ring = new Ring(env);
+  if (napi_wrap(env, self, ring, Finalize, nullptr, nullptr) != napi_ok) {
+    delete ring;
+    return nullptr;
+  }
+  return self;
+}
+
+// The JavaScript object was collected (only possible while nothing is in
+// flight: the callback reference is strong until then) or its environment is
+// being torn down.
+void Ring::Finalize(napi_env env, void* data, void* hint) { delete static_cast<Ring*>(data); }
+
+// Every method: unwrap without node-addon-api's throwing path; an object that
+// is not a ring, or an environment that cannot run JavaScript, gets undefined.
+template <Napi::Value (Ring::*Method)(const Napi::CallbackInfo&)>
+napi_value Ring::Call(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  void* self = nullptr;
+  if (napi_unwrap(env, info.This(), &self) != napi_ok || self == nullptr) return nullptr;
+  return (static_cast<Ring*>(self)->*Method)(info);
+}
 
 Ring::~Ring() { Shutdown(); }
 
@@ -327,7 +356,7 @@ void Ring::CloseEventfd() {
 void Ring::Reap() {
   if (!live_ || reaping_) return;
   reaping_ = true;
-  Napi::Env env = Env();
+  Napi::Env env(env_);
   Napi::HandleScope scope(env);
   for (;;) {
     // Pending task work (DEFER_TASKRUN or COOP_TASKRUN) or an overflow

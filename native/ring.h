@@ -27,11 +27,15 @@ struct Handles {
   napi_async_cleanup_hook_handle hook = nullptr;
 };
 
-class Ring : public Napi::ObjectWrap<Ring> {
+// A plain napi class (napi_define_class + napi_wrap) rather than
+// Napi::ObjectWrap: ObjectWrap turns a failed unwrap into a C++-side throw, and
+// while a worker is being terminated that throw itself fails and node-addon-api
+// aborts the whole process. Here every entry point fails softly instead.
+class Ring {
  public:
-  static Napi::Function Define(Napi::Env env);
-  explicit Ring(const Napi::CallbackInfo& info);
-  ~Ring() override;
+  static napi_value Define(napi_env env);
+  explicit Ring(napi_env env) : env_(env) {}
+  ~Ring();
 
   // user_data of an SQE whose CQE nobody waits for (cancel requests, ops whose
   // arguments were refused after their SQE was taken).
@@ -47,6 +51,11 @@ class Ring : public Napi::ObjectWrap<Ring> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   template <int (*Prep)(OpArgs&, io_uring_sqe*)>
   Napi::Value Queue(const Napi::CallbackInfo& info);
+
+  static napi_value New(napi_env env, napi_callback_info cbinfo);
+  static void Finalize(napi_env env, void* data, void* hint);
+  template <Napi::Value (Ring::*Method)(const Napi::CallbackInfo&)>
+  static napi_value Call(napi_env env, napi_callback_info cbinfo);
 
   io_uring_sqe* GetSqe();
   int Submit();
@@ -65,6 +74,7 @@ class Ring : public Napi::ObjectWrap<Ring> {
   static void OnHandleClosed(uv_handle_t* handle);
   static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg);
 
+  napi_env env_;
   io_uring ring_{};
   bool live_ = false;
   bool defer_taskrun_ = false;

@@ -71,5 +71,7 @@ export function allocAligned(size: number, alignment = 4096): Buffer {
   if ((alignment & (alignment - 1)) !== 0) throw ERR_INVALID_ARG_VALUE('alignment', alignment, 'must be a power of two');
   const loaded = loadBinding();
   if (!loaded.binding) throw new Error(`uring-fs: allocAligned needs the native addon: ${loaded.error}`);
-  return loaded.binding.allocAligned(size, alignment);
+  const buf = loaded.binding.allocAligned(size, alignment) as Buffer | undefined;
+  if (buf === undefined) throw new Error('uring-fs: allocAligned could not create the buffer');
+  return buf;
 }
