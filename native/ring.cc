@@ -248,14 +248,23 @@ Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
 // cancelAll(): ask the kernel to cancel every request in flight (Linux 5.19);
 // each cancelled op completes with -ECANCELED through the normal path.
 Napi::Value Ring::CancelAll(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!live_ || inflight_ == 0) return env.Undefined();
-  io_uring_sqe* sqe = GetSqe();
-  if (sqe) {
-    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-    io_uring_sqe_set_data64(sqe, kInternal);
+  if (live_ && inflight_ > 0) {
+    io_uring_sqe* sqe = GetSqe();
+    if (sqe) {
+      io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+      io_uring_sqe_set_data64(sqe, kInternal);
+    }
   }
-  return env.Undefined();
+  return Napi::Value();
+}
+
+// Shutdown's cancel: queued and submitted at once (nothing will run the prepare).
+void Ring::CancelInFlight() {
+  io_uring_sqe* sqe = GetSqe();
+  if (!sqe) return;
+  io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+  io_uring_sqe_set_data64(sqe, kInternal);
+  Submit();
 }
 
 // shutdown(): JavaScript's destroy() calls this once nothing is in flight.
@@ -275,8 +284,15 @@ io_uring_sqe* Ring::GetSqe() {
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
   if (sqe) return sqe;
   // SQ full: hand what is queued to the kernel now, then retry. Never drop.
-  Submit();
-  return io_uring_get_sqe(&ring_);
+  // -EBUSY/-EAGAIN (an overflow backlog before 5.19, memory pressure): flush
+  // the kernel's pending completions into the CQ and try again a few times.
+  for (int attempt = 0; attempt < 4; attempt++) {
+    int rc = Submit();
+    sqe = io_uring_get_sqe(&ring_);
+    if (sqe || (rc != -EBUSY && rc != -EAGAIN)) return sqe;
+    io_uring_get_events(&ring_);
+  }
+  return nullptr;
 }
 
 int Ring::Submit() {
@@ -418,24 +434,25 @@ void Ring::Shutdown() {
       // Nobody is left to receive these results (worker terminated, environment
       // torn down): cancel and wait, so the kernel never writes into a buffer
       // V8 is about to free. Regular-file I/O cannot hang; bound the wait anyway.
-      io_uring_sqe* sqe = GetSqe();
-      if (sqe) {
-        io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-        io_uring_sqe_set_data64(sqe, kInternal);
-      }
-      Submit();
+      // ASYNC_CANCEL_ANY reaches only requests already issued; a linked op
+      // started by its head's completion needs a fresh cancel, so send one
+      // after every completion and every 100 ms without one.
+      CancelInFlight();
       double deadline = NowSeconds() + 10;
       while (inflight_ > 0) {
         __kernel_timespec ts{0, 100 * 1000 * 1000};
         io_uring_cqe* cqe = nullptr;
         int rc = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
         if (rc == 0 && cqe) {
-          if (cqe->user_data != kInternal) inflight_--;
+          bool real = cqe->user_data != kInternal;
           io_uring_cqe_seen(&ring_, cqe);
+          if (real && --inflight_ > 0) CancelInFlight();
         } else if (rc != -ETIME && rc != -EINTR && rc != -EAGAIN) {
           break;
         } else if (NowSeconds() > deadline) {
           break;
+        } else {
+          CancelInFlight();
         }
       }
       if (inflight_ > 0) {

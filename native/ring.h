@@ -63,6 +63,7 @@ class Ring {
   bool NeedsFlush() const;
   bool HasCompletions() const;
   void CloseEventfd();
+  void CancelInFlight();
   void Arm();
   void Disarm();
   // Cancels what is in flight, waits (bounded) for every CQE so no kernel

@@ -124,7 +124,12 @@ export class Engine {
       }
     }
     if (this.#head < this.#backlog.length) this.#pump();
-    if (this.#onDrained) this.#checkDrained();
+    if (this.#onDrained) {
+      // IORING_ASYNC_CANCEL_ANY reaches only requests already issued: a linked
+      // op that started after the last cancel needs another one.
+      if (this.inflight > 0) this.native?.cancelAll();
+      this.#checkDrained();
+    }
   };
 
   /**
