@@ -202,10 +202,12 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
     let end = i;
     if (engine.onRing(ops[i])) {
       // A kernel group ends at the SQ limit, before an op that runs on node:fs,
-      // and after an op whose failure the kernel does not propagate down the
-      // link (JavaScript checks its result before the chain goes on).
+      // after an op whose failure the kernel does not propagate down the link,
+      // and after a write too big for one SQE (JavaScript checks the result, or
+      // waits for the continuation, before the chain goes on).
       while (end < ops.length && end - i < engine.groupLimit && engine.onRing(ops[end])) {
-        if (!ops[end++].breaksLink) break;
+        const op = ops[end++];
+        if (!op.breaksLink || op.needsContinuation) break;
       }
       engine.startLinked(ops.slice(i, end));
     } else {

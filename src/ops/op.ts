@@ -40,6 +40,15 @@ export abstract class Op<T = unknown> {
     return false;
   }
 
+  /**
+   * True when one SQE cannot carry the whole op (a write over MAX_RW, a writev
+   * over IOV_MAX views): the rest is a continuation outside any link, so a
+   * chain must not let the next op start when the first SQE completes.
+   */
+  get needsContinuation(): boolean {
+    return false;
+  }
+
   /** True when this op must run on node:fs whatever the backend. */
   get fsOnly(): boolean {
     return false;

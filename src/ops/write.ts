@@ -34,6 +34,10 @@ export class WriteOp extends Op<number> {
     return ring.write(tag, gen, this.fd, view, this.position, done, Math.min(view.byteLength - done, MAX_RW));
   }
 
+  override get needsContinuation(): boolean {
+    return this.view.byteLength - this.done > MAX_RW;
+  }
+
   complete(res: number): number | Again {
     this.done += res;
     if (res === 0 || this.done >= this.view.byteLength) return this.done;

@@ -32,6 +32,10 @@ export class WritevOp extends Op<number> {
     return ring.writev(tag, gen, this.fd, views, this.position);
   }
 
+  override get needsContinuation(): boolean {
+    return this.pending.length > IOV_MAX;
+  }
+
   complete(res: number): number | Again {
     this.done += res;
     if (res === 0 || this.done >= this.total) return this.done;
