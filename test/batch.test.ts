@@ -726,6 +726,33 @@ describe('linked chains', () => {
   });
 });
 
+describe('linked chains and writes too big for one SQE', () => {
+  it('the op after a writev of more than 1024 views starts only when all of it is written', async () => {
+    const f = fresh('wv');
+    const fd = fs.openSync(f, 'w+');
+    try {
+      const views = Array.from({ length: 2000 }, (_, i) => Buffer.from([i & 0xff]));
+      const back = Buffer.alloc(2000);
+      const got = await ring.batch(
+        [
+          { op: 'writev', fd, buffers: views, position: 0 },
+          { op: 'read', fd, buffer: back, position: 0 },
+          { op: 'fstat', fd },
+        ],
+        { link: true },
+      );
+      expect(got.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect((got[0] as PromiseFulfilledResult<number>).value).toBe(2000);
+      // The linked read saw every byte: it did not start after the first 1024-view SQE.
+      expect((got[1] as PromiseFulfilledResult<number>).value).toBe(2000);
+      expect(back.equals(Buffer.concat(views))).toBe(true);
+      expect((got[2] as PromiseFulfilledResult<fs.Stats>).value.size).toBe(2000);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
+
 describe('sizes', () => {
   it('runs batches of one', async () => {
     const buf = Buffer.alloc(10);

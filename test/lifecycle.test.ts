@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { Ring, getRing } from '../src/index';
+import { Ring, allocAligned, getRing } from '../src/index';
 import {
   STRICT,
   WANT_FS,
@@ -322,6 +322,50 @@ describe('destroy()', () => {
       expect(back.toString()).toBe('still here');
     } finally {
       fs.closeSync(ffd);
+    }
+  });
+
+  it('cancels a FIFO read that a linked chain starts after destroy() was called', async (ctx) => {
+    const ring = new Ring();
+    if (ring.backend === 'fs') {
+      await ring.destroy();
+      ctx.skip('node:fs runs reads on the libuv threadpool; a read blocked on a FIFO cannot be cancelled there');
+      return;
+    }
+    const fifo = path.join(dir, `fifo-chain-${process.pid}`);
+    mkfifo(fifo);
+    const ffd = fs.openSync(fifo, 'r+');
+    const big = path.join(dir, `big-${process.pid}`);
+    // An uncached read is already running in the kernel when destroy() cancels; the
+    // FIFO read linked after it only starts once that read completes.
+    fs.writeFileSync(big, Buffer.alloc(64 << 20, 7));
+    let bfd: number;
+    try {
+      bfd = fs.openSync(big, fs.constants.O_RDONLY | fs.constants.O_DIRECT);
+    } catch (err) {
+      fs.closeSync(ffd);
+      await ring.destroy();
+      ctx.skip(`this filesystem refuses O_DIRECT (${(err as NodeJS.ErrnoException).code})`);
+      return;
+    }
+    try {
+      const chain = ring.batch(
+        [
+          { op: 'read', fd: bfd, buffer: allocAligned(64 << 20), position: 0 },
+          { op: 'read', fd: ffd, buffer: Buffer.alloc(16), position: -1 },
+        ],
+        { link: true },
+      );
+      // Let the chain be submitted and its head start before destroy() cancels.
+      await new Promise((r) => setTimeout(r, 2));
+      const destroyed = ring.destroy();
+      const results = await withTimeout(chain, 5000, 'a linked chain at destroy()');
+      await withTimeout(destroyed, 5000, 'destroy() with a chain that starts a FIFO read');
+      expect(results[1].status).toBe('rejected');
+      expect(((results[1] as PromiseRejectedResult).reason as NodeJS.ErrnoException).code).toBe('ECANCELED');
+    } finally {
+      fs.closeSync(ffd);
+      fs.closeSync(bfd);
     }
   });
 
