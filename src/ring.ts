@@ -174,6 +174,11 @@ export class Ring {
 
     const info = native?.info() ?? null;
     const ops: Record<string, boolean> = info ? info.ops : Object.fromEntries(Object.keys(METHODS_BY_OP).map((k) => [k, false]));
+    // URING_FS_DISABLE_OPS=ftruncate,statx: treat these opcodes as missing, as an
+    // older kernel would, so the per-op node:fs path can be exercised anywhere.
+    for (const name of (process.env.URING_FS_DISABLE_OPS ?? '').split(',')) {
+      if (Object.hasOwn(ops, name.trim())) ops[name.trim()] = false;
+    }
     const cap = info ? info.cqEntries : 2 * entries;
     engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results);
     this.#engine = engine;
