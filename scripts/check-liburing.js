@@ -8,7 +8,7 @@ if (process.platform !== 'linux') {
   process.exit(1);
 }
 try {
-  const version = execFileSync('pkg-config', ['--modversion', 'liburing'], { encoding: 'utf8' }).trim();
+  const version = execFileSync('pkg-config', ['--modversion', 'liburing'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   const [maj, min] = version.split('.').map(Number);
   if (maj < 2 || (maj === 2 && min < 2)) {
     console.error(`uring-fs: liburing ${version} is too old; 2.2 or newer is needed (Debian/Ubuntu: apt-get install liburing-dev).`);
