@@ -52,6 +52,9 @@ napi_value Ring::Define(napi_env env) {
       {"init", nullptr, Call<&Ring::Init>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Call<&Ring::Info>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reserve", nullptr, Call<&Ring::Reserve>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"stage", nullptr, Call<&Ring::Stage>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"queueStaged", nullptr, Call<&Ring::QueueStaged>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
       {"flush", nullptr, Call<&Ring::Flush>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cancelAll", nullptr, Call<&Ring::CancelAll>, nullptr, nullptr, nullptr, napi_default,
        nullptr},
@@ -228,6 +231,83 @@ Napi::Value Ring::Queue(const Napi::CallbackInfo& info) {
   return Napi::Value();
 }
 
+// stage(i32: Int32Array, f64: Float64Array, views: Array): the staging area
+// JavaScript describes reads, writes and nops in, 4 int32 and 1 float64 per op
+// (tag, generation, kind, fd; position) plus the op's view. queueStaged(n)
+// turns the first n into SQEs with one call instead of one call per op.
+Napi::Value Ring::Stage(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!live_ || info.Length() < 3) return Napi::Number::New(env, -EINVAL);
+  napi_typedarray_type t1, t2;
+  size_t n1 = 0, n2 = 0, off;
+  void *p1 = nullptr, *p2 = nullptr;
+  if (napi_get_typedarray_info(env, info[0], &t1, &n1, &p1, nullptr, &off) != napi_ok ||
+      napi_get_typedarray_info(env, info[1], &t2, &n2, &p2, nullptr, &off) != napi_ok ||
+      t1 != napi_int32_array || t2 != napi_float64_array || !info[2].IsArray() || n1 < 4 * n2) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  stage_i32_ = static_cast<int32_t*>(p1);
+  stage_f64_ = static_cast<double*>(p2);
+  stage_cap_ = static_cast<uint32_t>(n2);
+  stage_refs_[0] = Napi::Reference<Napi::Value>::New(info[0], 1);
+  stage_refs_[1] = Napi::Reference<Napi::Value>::New(info[1], 1);
+  stage_refs_[2] = Napi::Reference<Napi::Value>::New(info[2], 1);
+  return Napi::Value();
+}
+
+// queueStaged(n) -> the number of staged ops that could not be queued; for
+// each of those the kind field holds -errno.
+Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  uint32_t n = 0;
+  if (napi_get_value_uint32(env, info[0], &n) != napi_ok || n > stage_cap_ || !stage_i32_) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  napi_value views = stage_refs_[2].Value();
+  uint32_t failed = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    int32_t* d = stage_i32_ + 4 * k;
+    uint32_t tag = static_cast<uint32_t>(d[0]);
+    uint32_t slot = tag & 0xffff;
+    int rc = 0;
+    io_uring_sqe* sqe = (live_ && slot < slots_.size()) ? GetSqe() : nullptr;
+    if (!sqe) {
+      rc = live_ ? -EBUSY : -EBADFD;
+    } else if (d[2] == kStageNop) {
+      io_uring_prep_nop(sqe);
+    } else {
+      napi_value view;
+      uint8_t* data = nullptr;
+      size_t len = 0;
+      if (napi_get_element(env, views, k, &view) != napi_ok || !OpArgs::ViewOf(Napi::Value(env, view), &data, &len)) {
+        rc = -EFAULT;
+      } else {
+        static uint8_t empty;
+        if (!data) data = &empty;
+        unsigned count = static_cast<unsigned>(len > kMaxRw ? kMaxRw : len);
+        uint64_t pos = static_cast<uint64_t>(static_cast<int64_t>(stage_f64_[k]));
+        if (d[2] == kStageRead) io_uring_prep_read(sqe, d[3], data, count, pos);
+        else io_uring_prep_write(sqe, d[3], data, count, pos);
+      }
+    }
+    if (rc < 0) {
+      if (sqe) {
+        io_uring_prep_nop(sqe);
+        io_uring_sqe_set_data64(sqe, kInternal);
+      }
+      d[2] = rc;
+      failed++;
+      continue;
+    }
+    sqe->flags |= (tag >> 16) & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN | IOSQE_ASYNC);
+    io_uring_sqe_set_data64(sqe, (static_cast<uint64_t>(static_cast<uint32_t>(d[1])) << 32) | slot);
+    d[2] = 0;
+    inflight_++;
+    if (!armed_) Arm();
+  }
+  return Napi::Number::New(env, failed);
+}
+
 // reserve(n): make room for n consecutive SQEs (a linked chain must not be
 // split across submissions). Returns the free SQ space.
 Napi::Value Ring::Reserve(const Napi::CallbackInfo& info) {
@@ -270,6 +350,10 @@ void Ring::CancelInFlight() {
 // shutdown(): JavaScript's destroy() calls this once nothing is in flight.
 Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
   Shutdown();
+  for (auto& ref : stage_refs_) ref.Reset();
+  stage_i32_ = nullptr;
+  stage_f64_ = nullptr;
+  stage_cap_ = 0;
   if (armed_) {
     armed_ = false;
     on_complete_.Unref();

@@ -46,6 +46,8 @@ class Ring {
   Napi::Value Init(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Reserve(const Napi::CallbackInfo& info);
+  Napi::Value Stage(const Napi::CallbackInfo& info);
+  Napi::Value QueueStaged(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value CancelAll(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
@@ -88,6 +90,12 @@ class Ring {
   Napi::ObjectReference results_ref_;     // the Int32Array CQEs are copied into
   int32_t* results_ = nullptr;
   uint32_t results_cap_ = 0;               // in (slot, generation, res) triples
+  // The staging area (see Stage): kinds as src/engine.ts writes them.
+  static constexpr int32_t kStageNop = 0, kStageRead = 1, kStageWrite = 2;
+  int32_t* stage_i32_ = nullptr;
+  double* stage_f64_ = nullptr;
+  uint32_t stage_cap_ = 0;
+  Napi::Reference<Napi::Value> stage_refs_[3];
   bool reaping_ = false;
   bool armed_ = false;
 };

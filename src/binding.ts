@@ -20,6 +20,10 @@ export interface NativeRing {
   init(entries: number, firstSetupCandidate: number, onComplete: (count: number) => void, results: Int32Array): number;
   info(): NativeRingInfo | null;
   reserve(count: number): number;
+  /** Registers the staging area: 4 int32 (tag, gen, kind, fd) and 1 float64 (position) per op, and the views. */
+  stage(i32: Int32Array, f64: Float64Array, views: ArrayBufferView[]): number | undefined;
+  /** Queues the first `count` staged ops; returns how many failed (their kind field holds -errno). */
+  queueStaged(count: number): number;
   flush(): number;
   cancelAll(): void;
   shutdown(): void;
@@ -40,7 +44,7 @@ export interface NativeRing {
 }
 
 /** The ops of native/ops/table.h, as `ring.info().ops` names them. */
-export type NativeOpName = Exclude<keyof NativeRing, 'init' | 'info' | 'reserve' | 'flush' | 'cancelAll' | 'shutdown'>;
+export type NativeOpName = Exclude<keyof NativeRing, 'init' | 'info' | 'reserve' | 'stage' | 'queueStaged' | 'flush' | 'cancelAll' | 'shutdown'>;
 
 export interface NativeRingInfo {
   sqEntries: number;

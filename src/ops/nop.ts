@@ -1,5 +1,5 @@
 import type { NativeRing } from '../binding';
-import { Op } from './op';
+import { Op, STAGE_NOP } from './op';
 
 /** A no-op through the ring: the cost of one round trip between JS and the kernel. */
 export class NopOp extends Op<void> {
@@ -8,6 +8,10 @@ export class NopOp extends Op<void> {
 
   override get breaksLink(): boolean {
     return true;
+  }
+
+  override get stageKind(): number {
+    return STAGE_NOP;
   }
 
   submit(ring: NativeRing, tag: number, gen: number): number | undefined {

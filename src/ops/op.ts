@@ -9,6 +9,11 @@ import { uvError } from '../errors';
 /** The most one read or write moves (the kernel's MAX_RW_COUNT); writes continue past it. */
 export const MAX_RW = 0x7ffff000;
 
+/** Kinds of the engine's staging area (native/ring.h kStage*). */
+export const STAGE_NOP = 0;
+export const STAGE_READ = 1;
+export const STAGE_WRITE = 2;
+
 /** `complete` returns this to be submitted again (a short write to continue). */
 export const AGAIN: unique symbol = Symbol('again');
 export type Again = typeof AGAIN;
@@ -47,6 +52,15 @@ export abstract class Op<T = unknown> {
    */
   get needsContinuation(): boolean {
     return false;
+  }
+
+  /**
+   * How the engine may describe this op in its staging area instead of making
+   * a native call for it: STAGE_NOP, STAGE_READ or STAGE_WRITE (fd, whole
+   * view, number position), or -1 for "submit it directly".
+   */
+  get stageKind(): number {
+    return -1;
   }
 
   /** True when this op must run on node:fs whatever the backend. */

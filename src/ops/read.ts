@@ -1,7 +1,7 @@
 import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
-import { MAX_RW, Op } from './op';
+import { MAX_RW, Op, STAGE_READ } from './op';
 
 /** read(fd, view, position): up to view.byteLength bytes into the view. */
 export class ReadOp extends Op<number> {
@@ -18,6 +18,10 @@ export class ReadOp extends Op<number> {
     readonly position: number | bigint,
   ) {
     super();
+  }
+
+  override get stageKind(): number {
+    return typeof this.position === 'number' ? STAGE_READ : -1;
   }
 
   submit(ring: NativeRing, tag: number, gen: number): number | undefined {

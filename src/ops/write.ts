@@ -1,7 +1,7 @@
 import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
-import { AGAIN, Again, MAX_RW, Op } from './op';
+import { AGAIN, Again, MAX_RW, Op, STAGE_WRITE } from './op';
 import { advance, withBytesWritten } from './progress';
 
 /**
@@ -24,6 +24,10 @@ export class WriteOp extends Op<number> {
     public position: number | bigint,
   ) {
     super();
+  }
+
+  override get stageKind(): number {
+    return this.done === 0 && typeof this.position === 'number' ? STAGE_WRITE : -1;
   }
 
   submit(ring: NativeRing, tag: number, gen: number): number | undefined {
