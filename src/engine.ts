@@ -242,13 +242,15 @@ export class Engine {
     if (n === 0) return;
     this.#staged = 0;
     const native = this.native;
-    const failed = native === null ? n : native.queueStaged(n);
+    // > 0: that many ops failed, each with -errno in its kind field; < 0: the
+    // call itself was refused and none was queued.
+    const failed = native === null ? -77 : native.queueStaged(n);
     const views = this.#sviews;
     views.length = 0;
     if (failed === 0) return;
     const d = this.#si32;
     for (let k = 0; k < n; k++) {
-      const rc = native === null ? -77 : d[4 * k + 2];
+      const rc = failed < 0 ? failed : d[4 * k + 2];
       if (rc === 0) continue;
       const slot = d[4 * k] & 0xffff;
       const op = this.#ops[slot] as Op;
