@@ -73,6 +73,8 @@ const makers: Record<string, (e: Entry) => Op<BatchValue>> = {
   nop: () => new NopOp(),
 };
 
+const makerOf = new Map(Object.entries(makers));
+
 /**
  * Validation errors name the entry: `The "ops[3].fd" argument …` (node quotes
  * argument names with " in most messages and with ' in ERR_INVALID_ARG_VALUE's),
@@ -95,9 +97,10 @@ function makeOps(list: unknown): Op<BatchValue>[] {
   for (let i = 0; i < list.length; i++) {
     const entry: unknown = list[i];
     try {
-      validateObject(entry, `ops[${i}]`);
+      // The entry's name is only built when it is needed for an error.
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) validateObject(entry, `ops[${i}]`);
       const kind = (entry as Entry).op;
-      const make = typeof kind === 'string' && Object.hasOwn(makers, kind) ? makers[kind] : undefined;
+      const make = typeof kind === 'string' ? makerOf.get(kind) : undefined;
       if (!make) throw ERR_INVALID_ARG_VALUE(`ops[${i}].op`, kind, `must be one of: ${Object.keys(makers).join(', ')}`);
       ops[i] = make(entry as Entry);
     } catch (err) {
