@@ -1,7 +1,10 @@
 // Module init: one set of exports per JavaScript environment (main thread and
 // each worker load the addon separately; nothing here is static or global).
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <napi.h>
 
@@ -38,6 +41,36 @@ Napi::Value AllocAligned(const Napi::CallbackInfo& info) {
   return Napi::Value(env, out);
 }
 
+// fdPosition(fd) -> the file position (lseek SEEK_CUR), or -errno (-ESPIPE for
+// a pipe, socket or terminal). A write at the current position learns where it
+// starts from this, so a continuation after a short write goes to the right
+// place on any kernel (see src/ops/write.ts).
+Napi::Value FdPosition(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  int32_t fd = -1;
+  napi_value out;
+  if (napi_get_value_int32(env, info[0], &fd) != napi_ok) fd = -1;
+  off_t pos = lseek(fd, 0, SEEK_CUR);
+  if (napi_create_double(env, pos < 0 ? -errno : static_cast<double>(pos), &out) != napi_ok) return Napi::Value();
+  return Napi::Value(env, out);
+}
+
+// setFdPosition(fd, pos) -> 0 or -errno: where write(2) would have left the file
+// position after a write that ended at `pos` (an O_APPEND file: its end).
+Napi::Value SetFdPosition(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  int32_t fd = -1;
+  int64_t pos = 0;
+  napi_value out;
+  if (napi_get_value_int32(env, info[0], &fd) != napi_ok || napi_get_value_int64(env, info[1], &pos) != napi_ok) {
+    fd = -1;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  off_t rc = fl < 0 ? -1 : (fl & O_APPEND) ? lseek(fd, 0, SEEK_END) : lseek(fd, static_cast<off_t>(pos), SEEK_SET);
+  if (napi_create_int32(env, rc < 0 ? -errno : 0, &out) != napi_ok) return Napi::Value();
+  return Napi::Value(env, out);
+}
+
 }  // namespace
 
 class Addon : public Napi::Addon<Addon> {
@@ -46,6 +79,8 @@ class Addon : public Napi::Addon<Addon> {
     DefineAddon(exports, {
                              InstanceValue("NativeRing", Napi::Value(env, Ring::Define(env))),
                              InstanceValue("allocAligned", Napi::Function::New(env, AllocAligned)),
+                             InstanceValue("fdPosition", Napi::Function::New(env, FdPosition)),
+                             InstanceValue("setFdPosition", Napi::Function::New(env, SetFdPosition)),
                              InstanceValue("liburingVersion",
                                            Napi::String::New(env, URING_FS_LIBURING_VERSION)),
                          });

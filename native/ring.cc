@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <sys/eventfd.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,16 +15,20 @@ namespace {
 
 // Setup flags, best first. Each entry needs a newer kernel than the next; a
 // kernel that does not know a flag answers EINVAL and we try the next one.
-//  - SINGLE_ISSUER|DEFER_TASKRUN (6.1): completions are run only when this
-//    thread enters the kernel, so no IPI or task-work interrupt per op. The
-//    ring fd's poll is not woken for them: a registered eventfd is.
-//  - COOP_TASKRUN (5.19): task work without forced interrupts.
+//  - COOP_TASKRUN (5.19): completion task work runs when this thread next
+//    enters or leaves the kernel, without an interrupt per op.
+//  - SINGLE_ISSUER (6.0): only this thread submits; the kernel skips locking.
 //  - TASKRUN_FLAG: the kernel flags pending task work in the SQ ring, so we
 //    enter the kernel to run it only when there is some.
 //  - SUBMIT_ALL (5.18): one bad SQE does not stop the rest of a submission.
+// Not DEFER_TASKRUN (6.1), although it is cheaper still: its task work runs only
+// when this thread calls io_uring_enter, so an op waiting on a pipe, FIFO or
+// socket cannot make progress while the thread is blocked in a synchronous
+// call on the other end (fs.writeSync of more than the pipe buffer into the
+// FIFO we are reading deadlocked forever). COOP_TASKRUN's task work interrupts
+// such a wait, as node:fs would never block there; for page-cache reads, which
+// complete inline, the two measured the same here.
 constexpr uint32_t kSetupCandidates[] = {
-    IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-        IORING_SETUP_TASKRUN_FLAG,
     IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
         IORING_SETUP_TASKRUN_FLAG,
     IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
@@ -36,6 +40,18 @@ constexpr uint32_t kSetupCandidates[] = {
 // run timers and other I/O (ops that complete inline can chain forever).
 constexpr int kPrepareRounds = 32;
 
+// The prep function of each op, by its index in ops/table.h.
+using PrepFn = int (*)(OpArgs&, io_uring_sqe*);
+#define URING_FS_PREP_ENTRY(name, opcode, fn) fn,
+constexpr PrepFn kPreps[] = {URING_FS_OPS(URING_FS_PREP_ENTRY)};
+#undef URING_FS_PREP_ENTRY
+#define URING_FS_NAME_ENTRY(name, opcode, fn) #name,
+constexpr const char* kOpNames[] = {URING_FS_OPS(URING_FS_NAME_ENTRY)};
+#undef URING_FS_NAME_ENTRY
+constexpr uint32_t kOpCount = sizeof(kPreps) / sizeof(kPreps[0]);
+
+constexpr uint32_t kSqeFlagsMask = IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN | IOSQE_ASYNC;
+
 double NowSeconds() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -45,13 +61,9 @@ double NowSeconds() {
 }  // namespace
 
 napi_value Ring::Define(napi_env env) {
-#define URING_FS_METHOD(name, opcode, fn) \
-  {#name, nullptr, Call<&Ring::Queue<fn>>, nullptr, nullptr, nullptr, napi_default, nullptr},
   const napi_property_descriptor props[] = {
-      URING_FS_OPS(URING_FS_METHOD)  //
       {"init", nullptr, Call<&Ring::Init>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Call<&Ring::Info>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"reserve", nullptr, Call<&Ring::Reserve>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"stage", nullptr, Call<&Ring::Stage>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"queueStaged", nullptr, Call<&Ring::QueueStaged>, nullptr, nullptr, nullptr, napi_default,
        nullptr},
@@ -60,7 +72,6 @@ napi_value Ring::Define(napi_env env) {
        nullptr},
       {"shutdown", nullptr, Call<&Ring::Close>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-#undef URING_FS_METHOD
   napi_value cons = nullptr;
   napi_define_class(env, "NativeRing", NAPI_AUTO_LENGTH, New, nullptr,
                     sizeof(props) / sizeof(props[0]), props, &cons);
@@ -116,33 +127,26 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
     params = io_uring_params{};
     params.flags = kSetupCandidates[i];
     rc = io_uring_queue_init_params(entries, &ring_, &params);
-    if (rc == 0 && (params.flags & IORING_SETUP_DEFER_TASKRUN)) {
-      efd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-      if (efd_ < 0 || io_uring_register_eventfd(&ring_, efd_) < 0) {
-        if (efd_ >= 0) close(efd_);
-        efd_ = -1;
-        io_uring_queue_exit(&ring_);
-        rc = -EINVAL;
-      }
-    }
     if (rc != -EINVAL) break;
   }
   if (rc < 0) return Napi::Number::New(env, rc);
   // Without NODROP (5.5) a full CQ silently loses completions: never accept that.
   if (!(params.features & IORING_FEAT_NODROP) || !(params.features & IORING_FEAT_RW_CUR_POS)) {
     io_uring_queue_exit(&ring_);
-    CloseEventfd();
     return Napi::Number::New(env, -ENOTSUP);
   }
   live_ = true;
   setup_flags_ = params.flags;
-  defer_taskrun_ = (params.flags & IORING_SETUP_DEFER_TASKRUN) != 0;
+  if (const char* faults = getenv("URING_FS_FAULTS")) {
+    sscanf(faults, "sqe=%u,submit=%u", &fault_sqe_, &fault_submit_) ||
+        sscanf(faults, "submit=%u", &fault_submit_);
+  }
   slots_.resize(ring_.cq.ring_entries);
+  busy_.assign(ring_.cq.ring_entries, 0);
 
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) {
     io_uring_queue_exit(&ring_);
-    CloseEventfd();
     live_ = false;
     return Napi::Number::New(env, -ENXIO);
   }
@@ -150,16 +154,20 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
   handles_->owner = this;
   handles_->poll.data = handles_;
   handles_->prepare.data = handles_;
-  if (uv_poll_init(loop, &handles_->poll, efd_ >= 0 ? efd_ : ring_.ring_fd) != 0) {
+  handles_->retry.data = handles_;
+  handles_->idle.data = handles_;
+  if (uv_poll_init(loop, &handles_->poll, ring_.ring_fd) != 0) {
     delete handles_;
     handles_ = nullptr;
     io_uring_queue_exit(&ring_);
-    CloseEventfd();
     live_ = false;
     return Napi::Number::New(env, -EBADF);
   }
   uv_prepare_init(loop, &handles_->prepare);
-  handles_->open = 2;
+  uv_timer_init(loop, &handles_->retry);
+  uv_idle_init(loop, &handles_->idle);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->idle));
+  handles_->open = 4;
   // The poll stays registered for the ring's whole life and is only ref'd while
   // ops are in flight: starting and stopping it per op would cost two
   // epoll_ctl calls per op at queue depth 1.
@@ -195,46 +203,20 @@ Napi::Value Ring::Info(const Napi::CallbackInfo& info) {
   }
   napi_value ops = ProbeOps(env, &ring_);
   if (!ops || napi_set_named_property(env, out, "ops", ops) != napi_ok) return Napi::Value();
+  napi_value index;
+  if (napi_create_object(env, &index) != napi_ok) return Napi::Value();
+  for (uint32_t i = 0; i < kOpCount; i++) {
+    if (napi_create_uint32(env, i, &v) != napi_ok || napi_set_named_property(env, index, kOpNames[i], v) != napi_ok) {
+      return Napi::Value();
+    }
+  }
+  if (napi_set_named_property(env, out, "opIndex", index) != napi_ok) return Napi::Value();
   return Napi::Value(env, out);
 }
 
-// The hot path: one call per op that only fills an SQE. Raw napi calls (no
-// type check before each read: a failed read is the check) and an empty
-// return on success keep it to a handful of engine calls per op.
-// tag = slot | IOSQE_* flags << 16; generation travels in user_data's top half.
-template <int (*Prep)(OpArgs&, io_uring_sqe*)>
-Napi::Value Ring::Queue(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!live_) return Napi::Number::New(env, -EBADFD);
-  uint32_t tag = 0, gen = 0;
-  if (napi_get_value_uint32(env, info[0], &tag) != napi_ok ||
-      napi_get_value_uint32(env, info[1], &gen) != napi_ok) {
-    return Napi::Number::New(env, -EINVAL);
-  }
-  uint32_t slot = tag & 0xffff;
-  uint32_t flags = tag >> 16;
-  if (slot >= slots_.size()) return Napi::Number::New(env, -EINVAL);
-  io_uring_sqe* sqe = GetSqe();
-  if (!sqe) return Napi::Number::New(env, -EBUSY);
-  OpArgs args{info, 2, slots_[slot]};
-  int rc = Prep(args, sqe);
-  if (rc < 0) {
-    // The SQE is taken and cannot be given back: make it a NOP nobody waits for.
-    io_uring_prep_nop(sqe);
-    io_uring_sqe_set_data64(sqe, kInternal);
-    return Napi::Number::New(env, rc);
-  }
-  sqe->flags |= flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN | IOSQE_ASYNC);
-  io_uring_sqe_set_data64(sqe, (static_cast<uint64_t>(gen) << 32) | slot);
-  inflight_++;
-  if (!armed_) Arm();
-  return Napi::Value();
-}
-
-// stage(i32: Int32Array, f64: Float64Array, views: Array): the staging area
-// JavaScript describes reads, writes and nops in, 4 int32 and 1 float64 per op
-// (tag, generation, kind, fd; position) plus the op's view. queueStaged(n)
-// turns the first n into SQEs with one call instead of one call per op.
+// stage(i32: Int32Array, f64: Float64Array, objects: Array): registers the
+// staging area JavaScript describes ops in (layout: ops/common.h). Every op
+// reaches the kernel through it, in the order JavaScript staged them.
 Napi::Value Ring::Stage(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   if (!live_ || info.Length() < 3) return Napi::Number::New(env, -EINVAL);
@@ -243,79 +225,109 @@ Napi::Value Ring::Stage(const Napi::CallbackInfo& info) {
   void *p1 = nullptr, *p2 = nullptr;
   if (napi_get_typedarray_info(env, info[0], &t1, &n1, &p1, nullptr, &off) != napi_ok ||
       napi_get_typedarray_info(env, info[1], &t2, &n2, &p2, nullptr, &off) != napi_ok ||
-      t1 != napi_int32_array || t2 != napi_float64_array || !info[2].IsArray() || n1 < 4 * n2) {
+      t1 != napi_int32_array || t2 != napi_float64_array || !info[2].IsArray() ||
+      n1 / kStageInts != n2 / kStageFloats || n1 % kStageInts || n2 % kStageFloats) {
     return Napi::Number::New(env, -EINVAL);
   }
   stage_i32_ = static_cast<int32_t*>(p1);
   stage_f64_ = static_cast<double*>(p2);
-  stage_cap_ = static_cast<uint32_t>(n2);
+  stage_cap_ = static_cast<uint32_t>(n1 / kStageInts);
   stage_refs_[0] = Napi::Reference<Napi::Value>::New(info[0], 1);
   stage_refs_[1] = Napi::Reference<Napi::Value>::New(info[1], 1);
   stage_refs_[2] = Napi::Reference<Napi::Value>::New(info[2], 1);
-  return Napi::Value();
+  return Napi::Number::New(env, 0);
 }
 
-// queueStaged(n) -> the number of staged ops that could not be queued; for
-// each of those the kind field holds -errno.
+// Fills `sqe` from staged record k; 0, or -errno if its arguments are unusable.
+int Ring::PrepStaged(uint32_t k, io_uring_sqe* sqe) {
+  const int32_t* d = stage_i32_ + kStageInts * k;
+  uint32_t op = static_cast<uint32_t>(d[kOp]);
+  uint32_t slot = static_cast<uint32_t>(d[kTag]) & 0xffff;
+  if (op >= kOpCount) return -EINVAL;
+  napi_value objects = stage_refs_[2].Value();
+  OpArgs args{env_, d + kFirstInt, stage_f64_ + kStageFloats * k, static_cast<uint32_t>(d[kInt64Mask]), {}, slots_[slot]};
+  for (uint32_t j = 0; j < kStageObjects; j++) {
+    if (napi_get_element(env_, objects, kStageObjects * k + j, &args.objects[j]) != napi_ok) return -EFAULT;
+  }
+  return kPreps[op](args, sqe);
+}
+
+// queueStaged(n) -> how many of the first n staged ops were handled (>= 0), or
+// -errno if none could be. Each handled record's op field is overwritten with
+// 0 (queued: its CQE will come) or -errno (refused, nothing reached the kernel
+// for it). Records from the returned count on were not touched: the kernel
+// refused to take more SQEs, and JavaScript queues them again, in order.
+// A linked chain (records with IOSQE_IO_LINK up to the first without) is
+// queued whole or not at all, so a link never spans two submissions.
 Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   uint32_t n = 0;
-  if (napi_get_value_uint32(env, info[0], &n) != napi_ok || n > stage_cap_ || !stage_i32_) {
-    return Napi::Number::New(env, -EINVAL);
-  }
-  napi_value views = stage_refs_[2].Value();
-  uint32_t failed = 0;
+  if (napi_get_value_uint32(env, info[0], &n) != napi_ok || !stage_i32_) return Napi::Number::New(env, -EINVAL);
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  if (n > stage_cap_) return Napi::Number::New(env, -EINVAL);
+  uint32_t chain_left = 0;   // records left in the chain being queued, this one included
+  bool chain_failed = false;  // a member was refused: the rest of the chain is cancelled
   for (uint32_t k = 0; k < n; k++) {
-    int32_t* d = stage_i32_ + 4 * k;
-    uint32_t tag = static_cast<uint32_t>(d[0]);
+    int32_t* d = stage_i32_ + kStageInts * k;
+    uint32_t tag = static_cast<uint32_t>(d[kTag]);
     uint32_t slot = tag & 0xffff;
-    int rc = 0;
-    io_uring_sqe* sqe = (live_ && slot < slots_.size()) ? GetSqe() : nullptr;
-    if (!sqe) {
-      rc = live_ ? -EBUSY : -EBADFD;
-    } else if (d[2] == kStageNop) {
-      io_uring_prep_nop(sqe);
-    } else {
-      napi_value view;
-      uint8_t* data = nullptr;
-      size_t len = 0;
-      if (napi_get_element(env, views, k, &view) != napi_ok || !OpArgs::ViewOf(Napi::Value(env, view), &data, &len)) {
-        rc = -EFAULT;
-      } else {
-        static uint8_t empty;
-        if (!data) data = &empty;
-        unsigned count = static_cast<unsigned>(len > kMaxRw ? kMaxRw : len);
-        uint64_t pos = static_cast<uint64_t>(static_cast<int64_t>(stage_f64_[k]));
-        if (d[2] == kStageRead) io_uring_prep_read(sqe, d[3], data, count, pos);
-        else io_uring_prep_write(sqe, d[3], data, count, pos);
+    uint32_t flags = (tag >> 16) & kSqeFlagsMask;
+    if (chain_left == 0) {
+      if (fault_sqe_ && ++fault_sqe_n_ % fault_sqe_ == 0) return Napi::Number::New(env, k);
+      chain_failed = false;
+      chain_left = 1;
+      while (k + chain_left - 1 < n - 1 &&
+             ((static_cast<uint32_t>(stage_i32_[kStageInts * (k + chain_left - 1) + kTag]) >> 16) & IOSQE_IO_LINK)) {
+        chain_left++;
+      }
+      if (chain_left > 1) {
+        if (chain_left > ring_.sq.ring_entries) {
+          for (uint32_t j = 0; j < chain_left; j++) stage_i32_[kStageInts * (k + j) + kOp] = -EINVAL;
+          k += chain_left - 1;
+          chain_left = 0;
+          continue;
+        }
+        if (io_uring_sq_space_left(&ring_) < chain_left) Submit();
+        if (io_uring_sq_space_left(&ring_) < chain_left) return Napi::Number::New(env, k);
       }
     }
-    if (rc < 0) {
-      if (sqe) {
-        io_uring_prep_nop(sqe);
-        io_uring_sqe_set_data64(sqe, kInternal);
-      }
-      d[2] = rc;
-      failed++;
+    bool last_of_chain = --chain_left == 0;
+    // The chain's tail must not link to whatever is staged next.
+    if (last_of_chain) flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+    if (chain_failed) {
+      d[kOp] = -ECANCELED;
       continue;
     }
-    sqe->flags |= (tag >> 16) & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN | IOSQE_ASYNC);
-    io_uring_sqe_set_data64(sqe, (static_cast<uint64_t>(static_cast<uint32_t>(d[1])) << 32) | slot);
-    d[2] = 0;
+    io_uring_sqe* sqe = GetSqe();
+    if (!sqe) return Napi::Number::New(env, k);  // only outside chains: they reserved room
+    // A slot whose CQE has not come yet is never reused (JavaScript's slot table
+    // guarantees it; this makes a bug there an error instead of a mixed-up op).
+    int rc = slot >= slots_.size() ? -EINVAL : busy_[slot] ? -EBUSY : PrepStaged(k, sqe);
+    if (rc < 0) {
+      // The SQE is taken and cannot be given back: make it a NOP nobody waits
+      // for, which also closes a chain whose earlier members are queued.
+      io_uring_prep_nop(sqe);
+      io_uring_sqe_set_data64(sqe, kInternal);
+      d[kOp] = rc;
+      chain_failed = !last_of_chain;
+      continue;
+    }
+    sqe->flags |= flags;
+    io_uring_sqe_set_data64(sqe, (static_cast<uint64_t>(static_cast<uint32_t>(d[kGen])) << 32) | slot);
+    busy_[slot] = 1;
+    d[kOp] = 0;
     inflight_++;
     if (!armed_) Arm();
   }
-  return Napi::Number::New(env, failed);
-}
-
-// reserve(n): make room for n consecutive SQEs (a linked chain must not be
-// split across submissions). Returns the free SQ space.
-Napi::Value Ring::Reserve(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!live_) return Napi::Number::New(env, -EBADFD);
-  uint32_t n = info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
-  if (io_uring_sq_space_left(&ring_) < n) Submit();
-  return Napi::Number::New(env, io_uring_sq_space_left(&ring_));
+  // Queued from outside our prepare callback, the SQEs go out in the next
+  // prepare. But this may be the prepare phase itself, after ours ran (another
+  // ring's callback, say): then nothing would submit them before the loop
+  // blocks in poll. An active idle handle makes that poll return at once (libuv
+  // computes its timeout after the prepare phase); our prepare stops it.
+  if (!in_prepare_ && handles_ && io_uring_sq_ready(&ring_) > 0) {
+    uv_idle_start(&handles_->idle, OnIdle);
+  }
+  return Napi::Number::New(env, n);
 }
 
 // flush(): submit now rather than at the end of the loop turn.
@@ -328,14 +340,15 @@ Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
 // cancelAll(): ask the kernel to cancel every request in flight (Linux 5.19);
 // each cancelled op completes with -ECANCELED through the normal path.
 Napi::Value Ring::CancelAll(const Napi::CallbackInfo& info) {
-  if (live_ && inflight_ > 0) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  if (inflight_ > 0) {
     io_uring_sqe* sqe = GetSqe();
-    if (sqe) {
-      io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
-      io_uring_sqe_set_data64(sqe, kInternal);
-    }
+    if (!sqe) return Napi::Number::New(env, -EBUSY);
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+    io_uring_sqe_set_data64(sqe, kInternal);
   }
-  return Napi::Value();
+  return Napi::Number::New(env, 0);
 }
 
 // Shutdown's cancel: queued and submitted at once (nothing will run the prepare).
@@ -361,7 +374,7 @@ Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
   on_complete_.Reset();
   results_ref_.Reset();
   results_ = nullptr;
-  return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), 0);
 }
 
 io_uring_sqe* Ring::GetSqe() {
@@ -408,47 +421,56 @@ bool Ring::NeedsFlush() const {
 
 bool Ring::HasCompletions() const { return io_uring_cq_ready(&ring_) > 0 || NeedsFlush(); }
 
+void Ring::SubmitOrRetry() {
+  int rc = fault_submit_ && ++fault_submit_n_ % (fault_submit_ + 1) != 0 ? -EBUSY : Submit();
+  if (rc >= 0 || io_uring_sq_ready(&ring_) == 0 || retry_armed_ || !handles_) return;
+  // -EBUSY/-EAGAIN (the kernel wants completions reaped first, or is short of
+  // memory): the SQEs stay queued. Nothing else may wake the loop for them, so
+  // a timer retries; it does not keep the loop alive (the poll handle does
+  // while ops are in flight) but it bounds how long the loop may block.
+  retry_armed_ = true;
+  uv_timer_start(&handles_->retry, OnRetry, 1, 0);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&handles_->retry));
+}
+
+void Ring::OnRetry(uv_timer_t* handle) {
+  Ring* self = static_cast<Handles*>(handle->data)->owner;
+  if (!self || !self->live_) return;
+  self->retry_armed_ = false;
+  if (self->HasCompletions()) self->Reap();
+  if (self->live_ && io_uring_sq_ready(&self->ring_) > 0) self->SubmitOrRetry();
+}
+
 // Once per loop turn, before the loop blocks: one io_uring_enter for
 // everything queued since the last one. Ops the kernel completes inline (page
 // cache hits) have their CQEs ready right after it; they are delivered here,
 // without waiting for the poll, and what their callbacks queue goes out in
-// the next round. -EBUSY/-EAGAIN (CQ overflow backlog, pre-5.19 kernels)
-// leaves the SQEs queued for the next turn.
+// the next round.
 void Ring::OnPrepare(uv_prepare_t* handle) {
-  Ring* self = static_cast<Handles*>(handle->data)->owner;
-  for (int round = 0; round < kPrepareRounds; round++) {
-    if (!self || !self->live_) return;
-    bool queued = io_uring_sq_ready(&self->ring_) > 0;
-    if (queued) self->Submit();
-    if (!self->HasCompletions()) return;
-    self->Reap();
-    self = static_cast<Handles*>(handle->data)->owner;  // the callback may destroy the ring
-  }
+  Handles* h = static_cast<Handles*>(handle->data);
+  uv_idle_stop(&h->idle);
+  Ring* self = h->owner;
   if (!self || !self->live_) return;
-  if (io_uring_sq_ready(&self->ring_) > 0) self->Submit();
-  // Completions are left for the poll; with an eventfd nobody else will signal
-  // the ones already posted, so signal it ourselves.
-  if (self->efd_ >= 0 && self->HasCompletions()) {
-    uint64_t one = 1;
-    ssize_t ignored = write(self->efd_, &one, sizeof(one));
-    (void)ignored;
+  self->in_prepare_ = true;
+  for (int round = 0; round < kPrepareRounds; round++) {
+    if (io_uring_sq_ready(&self->ring_) > 0) self->SubmitOrRetry();
+    if (!self->HasCompletions()) break;
+    self->Reap();
+    self = h->owner;  // the callback may destroy the ring
+    if (!self || !self->live_) return;
   }
+  // After the last round: what its callbacks queued goes out now. Completions
+  // left over wait for the poll (the ring fd is readable while CQEs wait).
+  if (io_uring_sq_ready(&self->ring_) > 0) self->SubmitOrRetry();
+  self->in_prepare_ = false;
 }
+
+void Ring::OnIdle(uv_idle_t* handle) {}
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
   Ring* self = static_cast<Handles*>(handle->data)->owner;
   if (!self) return;
-  if (self->efd_ >= 0) {
-    uint64_t count;
-    ssize_t ignored = read(self->efd_, &count, sizeof(count));
-    (void)ignored;
-  }
   self->Reap();
-}
-
-void Ring::CloseEventfd() {
-  if (efd_ >= 0) close(efd_);
-  efd_ = -1;
 }
 
 // Copies every available CQE into the shared Int32Array as (slot, generation,
@@ -470,6 +492,8 @@ void Ring::Reap() {
       seen++;
       uint64_t ud = cqe->user_data;
       if (ud != kInternal) {
+        uint32_t slot = static_cast<uint32_t>(ud & 0xffffffffu);
+        if (slot < busy_.size()) busy_[slot] = 0;
         results_[3 * n] = static_cast<int32_t>(ud & 0xffffffffu);
         results_[3 * n + 1] = static_cast<int32_t>(ud >> 32);
         results_[3 * n + 2] = cqe->res;
@@ -545,15 +569,18 @@ void Ring::Shutdown() {
       }
     }
     io_uring_queue_exit(&ring_);
-    CloseEventfd();
     live_ = false;
   }
   if (handles_) {
     handles_->owner = nullptr;
     uv_poll_stop(&handles_->poll);
     uv_prepare_stop(&handles_->prepare);
+    uv_timer_stop(&handles_->retry);
+    uv_idle_stop(&handles_->idle);
     uv_close(reinterpret_cast<uv_handle_t*>(&handles_->poll), OnHandleClosed);
     uv_close(reinterpret_cast<uv_handle_t*>(&handles_->prepare), OnHandleClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->retry), OnHandleClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handles_->idle), OnHandleClosed);
     handles_ = nullptr;
   }
 }

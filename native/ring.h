@@ -22,6 +22,8 @@ class Ring;
 struct Handles {
   uv_poll_t poll;
   uv_prepare_t prepare;
+  uv_timer_t retry;  // re-runs a submit the kernel refused (see OnPrepare)
+  uv_idle_t idle;    // keeps the loop from blocking before SQEs queued late get submitted
   int open = 0;
   Ring* owner = nullptr;
   napi_async_cleanup_hook_handle hook = nullptr;
@@ -45,14 +47,11 @@ class Ring {
   // JavaScript methods.
   Napi::Value Init(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
-  Napi::Value Reserve(const Napi::CallbackInfo& info);
   Napi::Value Stage(const Napi::CallbackInfo& info);
   Napi::Value QueueStaged(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value CancelAll(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
-  template <int (*Prep)(OpArgs&, io_uring_sqe*)>
-  Napi::Value Queue(const Napi::CallbackInfo& info);
 
   static napi_value New(napi_env env, napi_callback_info cbinfo);
   static void Finalize(napi_env env, void* data, void* hint);
@@ -61,10 +60,13 @@ class Ring {
 
   io_uring_sqe* GetSqe();
   int Submit();
+  // Submits what is queued; if the kernel refuses (-EBUSY, -EAGAIN, -ENOMEM),
+  // arms the retry timer so queued SQEs never wait for a wakeup that cannot come.
+  void SubmitOrRetry();
+  int PrepStaged(uint32_t k, io_uring_sqe* sqe);
   void Reap();
   bool NeedsFlush() const;
   bool HasCompletions() const;
-  void CloseEventfd();
   void CancelInFlight();
   void Arm();
   void Disarm();
@@ -74,28 +76,35 @@ class Ring {
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
   static void OnPrepare(uv_prepare_t* handle);
+  static void OnRetry(uv_timer_t* handle);
+  static void OnIdle(uv_idle_t* handle);
   static void OnHandleClosed(uv_handle_t* handle);
   static void OnEnvCleanup(napi_async_cleanup_hook_handle hook, void* arg);
 
   napi_env env_;
   io_uring ring_{};
   bool live_ = false;
-  bool defer_taskrun_ = false;
-  int efd_ = -1;  // eventfd registered with a DEFER_TASKRUN ring, polled instead of the ring fd
   uint32_t setup_flags_ = 0;
   uint32_t inflight_ = 0;
   Handles* handles_ = nullptr;
-  std::vector<std::vector<iovec>> slots_;
+  std::vector<std::vector<iovec>> slots_;  // per slot: iovecs the kernel may read until the CQE
+  std::vector<uint8_t> busy_;              // per slot: an SQE is out and its CQE has not come
   Napi::FunctionReference on_complete_;   // strong only while ops are in flight
   Napi::ObjectReference results_ref_;     // the Int32Array CQEs are copied into
   int32_t* results_ = nullptr;
   uint32_t results_cap_ = 0;               // in (slot, generation, res) triples
-  // The staging area (see Stage): kinds as src/engine.ts writes them.
-  static constexpr int32_t kStageNop = 0, kStageRead = 1, kStageWrite = 2;
+  // The staging area (see Stage and ops/common.h for the record layout).
   int32_t* stage_i32_ = nullptr;
   double* stage_f64_ = nullptr;
   uint32_t stage_cap_ = 0;
   Napi::Reference<Napi::Value> stage_refs_[3];
+  bool retry_armed_ = false;
+  bool in_prepare_ = false;
+  // Fault injection for the tests (URING_FS_FAULTS="sqe=N,submit=M", read at
+  // init): every Nth op or chain is refused an SQE as if the kernel would not
+  // take more; M submits from the loop in a row fail with -EBUSY, then one goes
+  // through. Off (0) in use.
+  uint32_t fault_sqe_ = 0, fault_submit_ = 0, fault_sqe_n_ = 0, fault_submit_n_ = 0;
   bool reaping_ = false;
   bool armed_ = false;
 };

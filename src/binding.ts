@@ -6,59 +6,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-/**
- * The prep methods every native op shares: `tag` (slot | IOSQE flags << 16) and
- * generation first; undefined on success, else -errno.
- */
-type Queue<A extends unknown[]> = (tag: number, gen: number, ...args: A) => number | undefined;
-type View = ArrayBufferView;
-type CPath = Buffer;
-type Offset = number | bigint;
+import type { NativeBinding } from './native';
 
-/** One io_uring with its uv handles (native/ring.cc). Every method returns 0 or -errno. */
-export interface NativeRing {
-  init(entries: number, firstSetupCandidate: number, onComplete: (count: number) => void, results: Int32Array): number;
-  info(): NativeRingInfo | null;
-  reserve(count: number): number;
-  /** Registers the staging area: 4 int32 (tag, gen, kind, fd) and 1 float64 (position) per op, and the views. */
-  stage(i32: Int32Array, f64: Float64Array, views: ArrayBufferView[]): number | undefined;
-  /** Queues the first `count` staged ops; returns how many failed (their kind field holds -errno). */
-  queueStaged(count: number): number;
-  flush(): number;
-  cancelAll(): void;
-  shutdown(): void;
-  nop: Queue<[]>;
-  read: Queue<[fd: number, view: View, position: Offset, offset?: number, length?: number]>;
-  write: Queue<[fd: number, view: View, position: Offset, offset?: number, length?: number]>;
-  readv: Queue<[fd: number, views: View[], position: Offset]>;
-  writev: Queue<[fd: number, views: View[], position: Offset]>;
-  fsync: Queue<[fd: number, datasync: number]>;
-  openat: Queue<[path: CPath, flags: number, mode: number]>;
-  close: Queue<[fd: number]>;
-  statx: Queue<[dirfd: number, path: CPath, flags: number, out: Uint8Array]>;
-  ftruncate: Queue<[fd: number, length: Offset]>;
-  fallocate: Queue<[fd: number, offset: Offset, length: Offset, mode: number]>;
-  unlinkat: Queue<[path: CPath, flags: number]>;
-  renameat: Queue<[from: CPath, to: CPath]>;
-  mkdirat: Queue<[path: CPath, mode: number]>;
-}
-
-/** The ops of native/ops/table.h, as `ring.info().ops` names them. */
-export type NativeOpName = Exclude<keyof NativeRing, 'init' | 'info' | 'reserve' | 'stage' | 'queueStaged' | 'flush' | 'cancelAll' | 'shutdown'>;
-
-export interface NativeRingInfo {
-  sqEntries: number;
-  cqEntries: number;
-  setupFlags: number;
-  features: number;
-  ops: Record<string, boolean>;
-}
-
-export interface NativeBinding {
-  NativeRing: new () => NativeRing;
-  allocAligned(size: number, alignment: number): Buffer;
-  liburingVersion: string;
-}
+export type { NativeBinding, NativeOpName, NativeRing, NativeRingInfo } from './native';
 
 export type LoadResult = { binding: NativeBinding; error?: undefined } | { binding?: undefined; error: string };
 

@@ -1,18 +1,29 @@
-// The hot path. An Engine owns one native ring and a slot table; ops are
-// queued from JavaScript (each fills one SQE; the native side submits them all
-// once per loop turn), and completions come back in bulk: one call with
+// The hot path. An Engine owns one native ring and a slot table. Every op,
+// whatever its kind, is described in the staging area (src/stage.ts) and the
+// ops staged in one turn reach the addon in one call; the native side submits
+// them all once per loop turn. Completions come back in bulk: one call with
 // (slot, generation, result) triples in a shared Int32Array, resolved here.
 //
-// Never more ops in flight than the CQ has entries, so the CQ cannot overflow;
-// the rest wait in a FIFO backlog and go out as completions free slots.
+// Order: ops reach the kernel (or node:fs) in the order they were called. Two
+// things hold an op back, and neither lets a later call overtake it:
+//  - the in-flight limit: never more ops in flight than the CQ has entries (so
+//    the CQ cannot overflow); the rest wait in a FIFO backlog;
+//  - I/O at the current file position: such ops on one fd run one at a time
+//    (the kernel reads and moves the position when each one runs, not when it
+//    was submitted), and every later op on that fd waits behind them. Other fds
+//    are not held up.
 
-import type { NativeRing } from './binding';
-import { destroyedError, uvError } from './errors';
-import { NopOp } from './ops/nop';
+import { destroyedError } from './errors';
+import type { NativeOpName, NativeRing } from './native';
 import type { Op } from './ops/op';
+import type { Stager } from './stage';
 
 const IOSQE_IO_LINK = 1 << 2;
 const ECANCELED = -125;
+const EBADFD = -77;
+
+/** An op, or a linked chain (consecutive SQEs, each run after the previous succeeded). */
+type Item = Op | Op[];
 
 export class Engine {
   /** null on the node:fs backend. */
@@ -29,36 +40,48 @@ export class Engine {
   readonly #free: Uint32Array;
   #freeTop: number;
   readonly #results: Int32Array;
-  #backlog: (Op | Op[] | undefined)[] = [];
+  readonly #stager: Stager | null;
+  readonly #opIndex: Readonly<Record<NativeOpName, number>> | null;
+  /** Ops described in the staging area, by record, not yet handed to the addon. */
+  readonly #staged: Op[] = [];
+  /** While a chain is being staged: it must reach the addon in one call. */
+  #holdFlush = false;
+  #backlog: (Item | undefined)[] = [];
   #head = 0;
+  /** Per fd: what waits for a current-position op on that fd, in call order. */
+  readonly #fdWait = new Map<number, Item[]>();
+  /** Per fd: current-position ops begun and not yet settled. */
+  readonly #curBusy = new Map<number, number>();
+  #retry: ReturnType<typeof setTimeout> | undefined;
   #destroying: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
-  // The staging area: reads, writes and nops queued in one microtask turn are
-  // described here and reach the addon in one queueStaged() call.
-  readonly #si32: Int32Array;
-  readonly #sf64: Float64Array;
-  #sviews: ArrayBufferView[] = [];
-  #staged = 0;
-  #canStage = false;
 
   /**
-   * `native` already init()-ed with `results` and `this.onComplete`, or null.
+   * `native` already init()-ed with `results` and `this.onComplete`, and its
+   * staging area registered as `stager`; or all three null (node:fs backend).
    * `cap` is the CQ size (the native slot table has that many slots).
    */
-  constructor(native: NativeRing | null, cap: number, sqEntries: number, nativeOps: Record<string, boolean>, results: Int32Array) {
+  constructor(
+    native: NativeRing | null,
+    cap: number,
+    sqEntries: number,
+    nativeOps: Record<string, boolean>,
+    results: Int32Array,
+    stager: Stager | null,
+    opIndex: Record<NativeOpName, number> | null,
+  ) {
     this.native = native;
     this.cap = cap;
     this.sqEntries = sqEntries;
     this.nativeOps = nativeOps;
     this.#results = results;
+    this.#stager = stager;
+    this.#opIndex = opIndex;
     this.#ops = new Array<Op | undefined>(cap).fill(undefined);
     this.#gens = new Uint32Array(cap);
     this.#free = new Uint32Array(cap);
     for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
     this.#freeTop = cap;
-    this.#si32 = new Int32Array(4 * cap);
-    this.#sf64 = new Float64Array(cap);
-    this.#canStage = native !== null && native.stage(this.#si32, this.#sf64, this.#sviews) === undefined;
   }
 
   /** Runs one op; its promise settles exactly once. */
@@ -67,7 +90,7 @@ export class Engine {
     return new Promise<T>((resolve, reject) => {
       op.resolve = resolve;
       op.reject = reject;
-      this.start(op);
+      this.#enter(op);
     });
   }
 
@@ -78,13 +101,7 @@ export class Engine {
 
   /** Starts an op whose resolve/reject are set. */
   start(op: Op): void {
-    if (!this.onRing(op)) {
-      this.#runFs(op);
-    } else if (this.inflight < this.cap && this.#head === this.#backlog.length) {
-      this.#issue(op);
-    } else {
-      this.#backlog.push(op);
-    }
+    this.#enter(op);
   }
 
   /**
@@ -93,11 +110,7 @@ export class Engine {
    * `groupLimit` and only passes ops that run on the ring.
    */
   startLinked(ops: Op[]): void {
-    if (this.inflight + ops.length <= this.cap && this.#head === this.#backlog.length) {
-      this.#issueLinked(ops);
-    } else {
-      this.#backlog.push(ops);
-    }
+    this.#enter(ops);
   }
 
   /** The longest chain that fits one submission and the in-flight limit. */
@@ -124,13 +137,18 @@ export class Engine {
       this.#ops[slot] = undefined;
       this.#free[this.#freeTop++] = slot;
       this.inflight--;
-      if (!op.settle(res)) {
-        // A short write to continue, on its own: the chain it was in (if any)
-        // has been broken by the kernel already, and a link flag left set
-        // would tie it to whatever SQE comes next.
+      if (op.settle(res)) {
+        if (op.curFd >= 0) this.#release(op.curFd);
+      } else if (this.destroyed) {
+        op.settle(ECANCELED);
+        if (op.curFd >= 0) this.#release(op.curFd);
+      } else {
+        // A short write to continue, at once (the slot just freed is there for
+        // it) and on its own: the chain it was in (if any) has been broken by
+        // the kernel already, and a link flag left set would tie it to
+        // whatever SQE comes next.
         op.flags &= ~IOSQE_IO_LINK;
-        if (this.destroyed) op.reject(op.error(ECANCELED));
-        else this.start(op);
+        this.#issue(op);
       }
     }
     if (this.#head < this.#backlog.length) this.#pump();
@@ -143,7 +161,7 @@ export class Engine {
   };
 
   /**
-   * Refuses new ops, fails the backlog with ECANCELED, asks the kernel to cancel
+   * Refuses new ops, fails what waits with ECANCELED, asks the kernel to cancel
    * what is in flight (each op then settles with its result or ECANCELED), and
    * frees the ring once nothing is left. Idempotent.
    */
@@ -153,11 +171,15 @@ export class Engine {
     this.#destroying = new Promise<void>((resolve) => {
       this.#onDrained = resolve;
     });
-    const waiting = this.#backlog.slice(this.#head);
+    const waiting: Item[] = [];
+    for (let i = this.#head; i < this.#backlog.length; i++) waiting.push(this.#backlog[i] as Item);
+    for (const q of this.#fdWait.values()) waiting.push(...q);
     this.#backlog = [];
     this.#head = 0;
+    this.#fdWait.clear();
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
     for (const item of waiting) {
-      for (const op of Array.isArray(item) ? item : item ? [item] : []) op.reject(op.error(ECANCELED));
+      for (const op of Array.isArray(item) ? item : [item]) op.reject(op.error(ECANCELED));
     }
     this.#flush();
     if (this.inflight > 0) this.native?.cancelAll();
@@ -165,119 +187,233 @@ export class Engine {
     return this.#destroying;
   }
 
-  #issue(op: Op): boolean {
-    const native = this.native as NativeRing;
-    const slot = this.#free[--this.#freeTop];
-    const gen = (this.#gens[slot] + 1) >>> 0;
-    this.#gens[slot] = gen;
-    // Staging pays off when several ops go out in one turn; the first op of a
-    // turn (always, at queue depth 1) costs less as a direct call.
-    const kind = this.#canStage && this.inflight > 0 ? op.stageKind : -1;
-    if (kind >= 0) {
-      const k = this.#staged++;
-      if (k === 0) queueMicrotask(this.#flush);
-      const d = this.#si32;
-      d[4 * k] = slot | (op.flags << 16);
-      d[4 * k + 1] = gen;
-      d[4 * k + 2] = kind;
-      if (kind !== 0) {
-        const rw = op as unknown as { fd: number; view: ArrayBufferView; position: number };
-        d[4 * k + 3] = rw.fd;
-        this.#sf64[k] = rw.position;
-        this.#sviews[k] = rw.view;
-      }
-      this.#ops[slot] = op;
-      this.inflight++;
-      return true;
-    }
-    const rc = op.submit(native, slot | (op.flags << 16), gen);
-    if (rc !== undefined) {
-      this.#free[this.#freeTop++] = slot;
-      op.reject(rc === -77 ? destroyedError(op.syscall) : uvError(rc, op.syscall));
-      return false;
-    }
-    this.#ops[slot] = op;
-    this.inflight++;
-    return true;
-  }
+  // -------------------------------------------------------------------------
+  // Admission: call order, the in-flight limit, current-position I/O.
 
-  #issueLinked(ops: Op[]): void {
-    const native = this.native as NativeRing;
-    // A chain is consecutive SQEs: what is staged goes first, and the chain's
-    // own ops are queued directly.
-    this.#flush();
-    native.reserve(ops.length);
-    const last = ops.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const op = ops[i];
-      if (i < last) op.flags |= IOSQE_IO_LINK;
-      if (!this.#issueDirect(op)) {
-        // The previous SQE links to whatever comes next: end the chain with a
-        // NOP nobody waits for, and cancel the ops that never went out.
-        if (i > 0) {
-          const end = new NopOp();
-          end.resolve = end.reject = () => {};
-          this.#issueDirect(end);
-        }
-        for (let k = i + 1; k <= last; k++) ops[k].reject(ops[k].error(ECANCELED));
+  #enter(item: Item): void {
+    if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0) {
+      const fd = this.#blockedOn(item);
+      if (fd >= 0) {
+        this.#waitOn(fd, item);
         return;
       }
     }
+    if (this.#head < this.#backlog.length || !this.#fits(item)) this.#backlog.push(item);
+    else this.#begin(item);
   }
 
-  /** An op queued with its own native call, never staged (linked chains). */
-  #issueDirect(op: Op): boolean {
-    const can = this.#canStage;
-    this.#canStage = false;
-    try {
-      return this.#issue(op);
-    } finally {
-      this.#canStage = can;
+  /** The fd `item` must wait on, or -1. */
+  #blockedOn(item: Item): number {
+    if (!Array.isArray(item)) return this.#blockedOp(item);
+    for (const op of item) {
+      const fd = this.#blockedOp(op);
+      if (fd >= 0) return fd;
+    }
+    return -1;
+  }
+
+  #blockedOp(op: Op): number {
+    const { fd } = op;
+    if (fd < 0) return -1;
+    if (this.#fdWait.has(fd)) return fd;
+    return op.curFd >= 0 && this.#curBusy.has(fd) ? fd : -1;
+  }
+
+  #waitOn(fd: number, item: Item): void {
+    const q = this.#fdWait.get(fd);
+    if (q) q.push(item);
+    else this.#fdWait.set(fd, [item]);
+  }
+
+  /** Whether the in-flight limit lets `item` go now. */
+  #fits(item: Item): boolean {
+    if (Array.isArray(item)) return this.inflight + item.length <= this.cap;
+    return this.inflight < this.cap || !this.onRing(item);
+  }
+
+  #begin(item: Item): void {
+    if (Array.isArray(item)) {
+      for (const op of item) if (op.curFd >= 0) this.#acquire(op.curFd);
+      this.#issueLinked(item);
+      return;
+    }
+    if (item.curFd >= 0) this.#acquire(item.curFd);
+    if (this.onRing(item)) {
+      this.#issue(item);
+    } else {
+      // What was staged before it was called goes first.
+      this.#flush();
+      this.#runFs(item);
     }
   }
 
-  /** Hands everything staged to the addon: one call, however many ops. */
-  readonly #flush = (): void => {
-    const n = this.#staged;
-    if (n === 0) return;
-    this.#staged = 0;
-    const native = this.native;
-    // > 0: that many ops failed, each with -errno in its kind field; < 0: the
-    // call itself was refused and none was queued.
-    const failed = native === null ? -77 : native.queueStaged(n);
-    const views = this.#sviews;
-    views.length = 0;
-    if (failed === 0) return;
-    const d = this.#si32;
-    for (let k = 0; k < n; k++) {
-      const rc = failed < 0 ? failed : d[4 * k + 2];
-      if (rc === 0) continue;
-      const slot = d[4 * k] & 0xffff;
-      const op = this.#ops[slot] as Op;
-      this.#ops[slot] = undefined;
-      this.#free[this.#freeTop++] = slot;
-      this.inflight--;
-      op.reject(rc === -77 ? destroyedError(op.syscall) : uvError(rc, op.syscall));
+  #acquire(fd: number): void {
+    this.#curBusy.set(fd, (this.#curBusy.get(fd) ?? 0) + 1);
+  }
+
+  /** A current-position op on `fd` settled: what waited on the fd goes, in order. */
+  #release(fd: number): void {
+    const n = (this.#curBusy.get(fd) ?? 1) - 1;
+    if (n > 0) {
+      this.#curBusy.set(fd, n);
+      return;
     }
-    if (this.#onDrained) this.#checkDrained();
-  };
+    this.#curBusy.delete(fd);
+    const q = this.#fdWait.get(fd);
+    if (q === undefined) return;
+    this.#fdWait.delete(fd);
+    for (const item of q) this.#enter(item);
+  }
 
   #pump(): void {
     const backlog = this.#backlog;
     while (this.#head < backlog.length) {
-      const item = backlog[this.#head] as Op | Op[];
-      if (Array.isArray(item)) {
-        if (this.inflight + item.length > this.cap) break;
-        this.#issueLinked(item);
-      } else {
-        if (this.inflight >= this.cap) break;
-        this.#issue(item);
+      const item = backlog[this.#head] as Item;
+      if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0) {
+        const fd = this.#blockedOn(item);
+        if (fd >= 0) {
+          backlog[this.#head++] = undefined;
+          this.#waitOn(fd, item);
+          continue;
+        }
       }
+      if (!this.#fits(item)) break;
       backlog[this.#head++] = undefined;
+      this.#begin(item);
     }
-    if (this.#head === backlog.length) {
+    if (this.#head === this.#backlog.length) {
       this.#backlog = [];
       this.#head = 0;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // The ring: slots, the staging area, completions.
+
+  /** Takes a slot and stages the op (an admitted op, or a continuation). */
+  #issue(op: Op): void {
+    const slot = this.#free[--this.#freeTop];
+    const gen = (this.#gens[slot] + 1) >>> 0;
+    this.#gens[slot] = gen;
+    this.#ops[slot] = op;
+    op.slot = slot;
+    this.inflight++;
+    const s = this.#stager as Stager;
+    const k = this.#staged.length;
+    this.#staged.push(op);
+    s.begin(k, slot | (op.flags << 16), gen, (this.#opIndex as Record<NativeOpName, number>)[op.native]);
+    op.stage(s);
+    if (k === 0 && !this.#holdFlush) this.#scheduleFlush();
+  }
+
+  /**
+   * The first op staged in a turn goes to the addon at once if nothing else is
+   * in flight (at queue depth 1 a microtask costs more than it saves); after
+   * that, ops staged in the same turn go together when the microtasks run.
+   */
+  #scheduleFlush(): void {
+    if (this.inflight === this.#staged.length) this.#flush();
+    else queueMicrotask(this.#flush);
+  }
+
+  #issueLinked(ops: Op[]): void {
+    const s = this.#stager as Stager;
+    const first = this.#staged.length;
+    this.#holdFlush = true;
+    s.chainPositions = ops.some((op) => op.curFd >= 0) ? new Map() : null;
+    try {
+      const last = ops.length - 1;
+      for (let i = 0; i <= last; i++) {
+        const op = ops[i];
+        if (i < last) op.flags |= IOSQE_IO_LINK;
+        else op.flags &= ~IOSQE_IO_LINK;
+        this.#issue(op);
+      }
+    } finally {
+      this.#holdFlush = false;
+      s.chainPositions = null;
+    }
+    if (first === 0) this.#scheduleFlush();
+  }
+
+  /** Hands everything staged to the addon: one call, however many ops. */
+  readonly #flush = (): void => {
+    const staged = this.#staged;
+    const n = staged.length;
+    if (n === 0) return;
+    const native = this.native;
+    let handled = native === null ? EBADFD : native.queueStaged(n);
+    if (typeof handled !== 'number') handled = EBADFD;
+    const s = this.#stager as Stager;
+    let failed: Op[] | undefined;
+    let statuses: number[] | undefined;
+    let rest: Op[] | undefined;
+    if (handled < 0) {
+      failed = staged.slice();
+      statuses = failed.map(() => handled);
+    } else {
+      for (let k = 0; k < handled; k++) {
+        const st = s.status(k);
+        if (st === 0) continue;
+        (failed ??= []).push(staged[k]);
+        (statuses ??= []).push(st);
+      }
+      if (handled < n) rest = staged.slice(handled);
+    }
+    s.clear();
+    staged.length = 0;
+    // Nothing above runs user code or stages; what follows may do both.
+    if (failed) {
+      for (let i = 0; i < failed.length; i++) {
+        const op = failed[i];
+        this.#unissue(op);
+        const st = (statuses as number[])[i];
+        if (st === EBADFD) op.reject(destroyedError(op.syscall));
+        else op.settle(st);
+        if (op.curFd >= 0) this.#release(op.curFd);
+      }
+    }
+    if (rest) this.#requeue(rest);
+    if (this.#onDrained) this.#checkDrained();
+  };
+
+  /** Gives back the slot of an op that never reached the kernel. */
+  #unissue(op: Op): void {
+    this.#ops[op.slot] = undefined;
+    this.#free[this.#freeTop++] = op.slot;
+    this.inflight--;
+  }
+
+  /**
+   * The kernel would not take more SQEs (native GetSqe: submit refused with
+   * -EBUSY/-EAGAIN). The ops not handed over go back to the head of the backlog,
+   * in order (a chain as a chain), never failed: they go again when completions
+   * free the ring, or after a short pause if nothing is in flight.
+   */
+  #requeue(ops: Op[]): void {
+    const items: Item[] = [];
+    let chain: Op[] = [];
+    for (const op of ops) {
+      this.#unissue(op);
+      if (op.curFd >= 0) {
+        // Re-acquired when it begins again; nothing waiting on the fd may overtake it.
+        const n = (this.#curBusy.get(op.curFd) ?? 1) - 1;
+        if (n > 0) this.#curBusy.set(op.curFd, n);
+        else this.#curBusy.delete(op.curFd);
+      }
+      chain.push(op);
+      if (!(op.flags & IOSQE_IO_LINK)) {
+        items.push(chain.length === 1 ? chain[0] : chain);
+        chain = [];
+      }
+    }
+    if (chain.length) items.push(chain.length === 1 ? chain[0] : chain);
+    this.#backlog.splice(this.#head, 0, ...items);
+    if (this.inflight === 0 && this.#retry === undefined) {
+      this.#retry = setTimeout(() => {
+        this.#retry = undefined;
+        if (!this.destroyed) this.#pump();
+      }, 1);
     }
   }
 
@@ -287,11 +423,13 @@ export class Engine {
       (value) => {
         this.fsInflight--;
         op.resolve(value);
+        if (op.curFd >= 0) this.#release(op.curFd);
         if (this.#onDrained) this.#checkDrained();
       },
       (err: unknown) => {
         this.fsInflight--;
         op.reject(err);
+        if (op.curFd >= 0) this.#release(op.curFd);
         if (this.#onDrained) this.#checkDrained();
       },
     );

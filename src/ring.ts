@@ -9,8 +9,9 @@ import type { BigIntStats, Stats } from 'node:fs';
 import { runBatch } from './batch';
 import type { BatchOp, BatchOptions, BatchResult } from './batch';
 import { loadBinding } from './binding';
-import type { NativeRing } from './binding';
+import type { NativeOpName, NativeRing } from './binding';
 import { Engine } from './engine';
+import { Stager } from './stage';
 import { ERR_INVALID_ARG_VALUE, destroyedError, nodeError, uvError } from './errors';
 import { close } from './ops/close';
 import { fallocate } from './ops/fallocate';
@@ -172,15 +173,34 @@ export class Ring {
       if (native === null && strict) throw unavailableError(reason as string);
     }
 
-    const info = native?.info() ?? null;
-    const ops: Record<string, boolean> = info ? info.ops : Object.fromEntries(Object.keys(METHODS_BY_OP).map((k) => [k, false]));
+    let info = native?.info() ?? null;
+    let stager: Stager | null = null;
+    if (native !== null && info !== null) {
+      // Every op reaches the ring through the staging area; one per ring.
+      stager = new Stager(info.cqEntries, loadBinding().binding ?? null);
+      const rc = native.stage(stager.i32, stager.f64, stager.objects);
+      if (rc !== 0) {
+        native.shutdown();
+        native = null;
+        info = null;
+        stager = null;
+        reason = `the native ring refused its staging area (${rc})`;
+        if (strict) throw unavailableError(reason);
+      }
+    } else if (native !== null) {
+      native.shutdown();
+      native = null;
+      reason = 'the native ring could not describe itself (info() failed)';
+      if (strict) throw unavailableError(reason);
+    }
+    const ops: Record<string, boolean> = info ? { ...info.ops } : Object.fromEntries(Object.keys(METHODS_BY_OP).map((k) => [k, false]));
     // URING_FS_DISABLE_OPS=ftruncate,statx: treat these opcodes as missing, as an
     // older kernel would, so the per-op node:fs path can be exercised anywhere.
     for (const name of (process.env.URING_FS_DISABLE_OPS ?? '').split(',')) {
       if (Object.hasOwn(ops, name.trim())) ops[name.trim()] = false;
     }
     const cap = info ? info.cqEntries : 2 * entries;
-    engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results);
+    engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? (info.opIndex as Record<NativeOpName, number>) : null);
     this.#engine = engine;
     // The native side holds the callback only weakly while idle; this keeps it
     // alive exactly as long as the ring object.

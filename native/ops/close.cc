@@ -1,4 +1,4 @@
-// IORING_OP_CLOSE (Linux 5.6): close(fd).
+// IORING_OP_CLOSE (Linux 5.6): I0 fd.
 #include "table.h"
 
 namespace uringfs {

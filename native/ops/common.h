@@ -1,7 +1,8 @@
-// Shared by the per-op prep functions: reading JavaScript arguments into the
-// pointers and integers an SQE needs. JavaScript (src/ops/*.ts) validates every
-// argument first; these checks are the safety net that keeps a bad call from
-// ever handing the kernel a wild pointer.
+// Shared by the per-op prep functions: reading one staged op's arguments into
+// the pointers and integers an SQE needs. JavaScript (src/ops/*.ts) validates
+// every argument first and describes each op in the staging area (see
+// src/stage.ts); these checks are the safety net that keeps a bad record from
+// ever handing the kernel a wild pointer or a length past a view's end.
 #pragma once
 
 #include <errno.h>
@@ -15,80 +16,66 @@
 
 namespace uringfs {
 
-// What a prep function gets: the op's JavaScript arguments (after the common
-// slot/generation/flags triple) and the slot's own storage, which lives until the
-// op's CQE (iovec arrays the kernel reads at submit or later).
 // The kernel's MAX_RW_COUNT: INT_MAX rounded down to a page.
 constexpr uint64_t kMaxRw = 0x7ffff000;
 
+// One staged op, as src/stage.ts lays it out (keep the two in step):
+//   int32   [tag, gen, op | status, int64Mask, I0, I1, I2, I3]
+//   float64 [F0, F1, F2, F3]
+//   objects [O0, O1]
+// tag = slot | IOSQE_* flags << 16; op is the index of the op in ops/table.h and
+// is overwritten with the outcome (0 queued, or -errno). Bit k of int64Mask says
+// that F<k> holds an int64 (a bigint position past 2^53) rather than a double.
+constexpr uint32_t kStageInts = 8;
+constexpr uint32_t kStageFloats = 4;
+constexpr uint32_t kStageObjects = 2;
+enum StageField : uint32_t { kTag = 0, kGen = 1, kOp = 2, kInt64Mask = 3, kFirstInt = 4 };
+
 struct OpArgs {
-  const Napi::CallbackInfo& info;
-  size_t first;              // index of the op's first argument in info
-  std::vector<iovec>& iov;   // per-slot iovec storage
+  napi_env env;
+  const int32_t* ints;     // I0..I3
+  const double* floats;    // F0..F3
+  uint32_t int64_mask;
+  napi_value objects[kStageObjects];
+  std::vector<iovec>& iov;  // the slot's iovec storage, kept until the CQE
 
-  Napi::Value Arg(size_t i) const { return info[first + i]; }
+  int32_t Int(size_t i) const { return ints[i]; }
+  uint32_t Uint(size_t i) const { return static_cast<uint32_t>(ints[i]); }
 
-  bool Has(size_t i) const { return first + i < info.Length(); }
-
-  // An int32 (an fd, flags); -1 (EBADF for an fd) if it is not a number.
-  int32_t Int(size_t i) const {
-    int32_t out;
-    return napi_get_value_int32(info.Env(), Arg(i), &out) == napi_ok ? out : -1;
-  }
-
-  uint32_t Uint(size_t i) const {
-    uint32_t out;
-    return napi_get_value_uint32(info.Env(), Arg(i), &out) == napi_ok ? out : 0;
-  }
-
-  // A file offset: a Number (exact up to 2^53) or a BigInt; -1 means "the
-  // file's current position" (IORING_FEAT_RW_CUR_POS, Linux 5.6).
+  // A file offset: -1 means "the file's current position" (IORING_FEAT_RW_CUR_POS,
+  // Linux 5.6). Doubles are exact up to 2^53; larger bigint offsets come as int64.
   uint64_t Offset(size_t i) const {
-    napi_env env = info.Env();
-    int64_t out;
-    if (napi_get_value_int64(env, Arg(i), &out) == napi_ok) return static_cast<uint64_t>(out);
-    bool lossless = false;
-    if (napi_get_value_bigint_int64(env, Arg(i), &out, &lossless) == napi_ok) {
-      return static_cast<uint64_t>(out);
-    }
-    return 0;
+    if (int64_mask & (1u << i)) return static_cast<uint64_t>(reinterpret_cast<const int64_t*>(floats)[i]);
+    double d = floats[i];
+    return d < 0 ? static_cast<uint64_t>(static_cast<int64_t>(d)) : static_cast<uint64_t>(d);
+  }
+
+  // A non-negative byte count or offset inside a view; UINT64_MAX if it is not one.
+  uint64_t Size(size_t i) const {
+    double d = floats[i];
+    return d >= 0 && d <= 9007199254740992.0 ? static_cast<uint64_t>(d) : UINT64_MAX;
   }
 
   // A NUL-terminated path in a Buffer that JavaScript keeps alive until the CQE.
   const char* Path(size_t i) const {
-    Napi::Value v = Arg(i);
-    if (!v.IsBuffer()) return nullptr;
-    auto buf = v.As<Napi::Buffer<char>>();
-    if (buf.Length() == 0 || buf.Data()[buf.Length() - 1] != '\0') return nullptr;
-    return buf.Data();
+    char* data = nullptr;
+    size_t len = 0;
+    if (napi_get_buffer_info(env, objects[i], reinterpret_cast<void**>(&data), &len) != napi_ok) return nullptr;
+    if (len == 0 || data[len - 1] != '\0') return nullptr;
+    return data;
   }
 
-  // Memory of a TypedArray or DataView. A detached view reports no data.
-  bool View(size_t i, uint8_t** data, size_t* len) const {
-    return ViewOf(Arg(i), data, len);
-  }
-
-  // A non-negative integer that may exceed 2^32 (offsets into views of 4 GiB+).
-  uint64_t Size(size_t i) const {
-    int64_t n;
-    if (napi_get_value_int64(info.Env(), Arg(i), &n) != napi_ok || n < 0) return UINT64_MAX;
-    return static_cast<uint64_t>(n);
-  }
-
-  // A view and, if given, an (offset, length) window inside it (args win,
-  // win + 1), range-checked; without them the whole view. One read/write moves
-  // at most MAX_RW_COUNT bytes (the kernel's limit, which JavaScript applies
-  // too); the length is clamped so it never wraps.
-  bool Window(size_t i, size_t win, uint8_t** data, uint32_t* len) const {
+  // The window [F<at>, F<at>+F<at+1>) of the view in object i: the start and the
+  // byte length JavaScript computed from the view's own byteLength, checked
+  // against what V8 says the view (and its buffer) holds right now, so a stale or
+  // forged length can never reach past the view. One read/write moves at most
+  // MAX_RW_COUNT bytes; the length is clamped to that.
+  bool Window(size_t i, size_t at, uint8_t** data, uint32_t* len) const {
     uint8_t* base = nullptr;
     size_t size = 0;
-    if (!View(i, &base, &size)) return false;
-    uint64_t off = 0;
-    uint64_t n = size;
-    if (Has(win)) {
-      off = Size(win);
-      n = Size(win + 1);
-    }
+    if (!ViewOf(env, objects[i], &base, &size)) return false;
+    uint64_t off = Size(at);
+    uint64_t n = Size(at + 1);
     if (off > size || n > size - off) return false;
     if (n > kMaxRw) n = kMaxRw;
     static uint8_t empty;
@@ -97,43 +84,77 @@ struct OpArgs {
     return true;
   }
 
-  // An array of views as iovecs in the slot's storage (kept until the CQE).
+  // Views (object i) and their byte lengths (object i + 1, a Float64Array) as
+  // iovecs in the slot's storage, each length checked against its view.
   bool Iovecs(size_t i) const {
-    Napi::Value v = Arg(i);
-    if (!v.IsArray()) return false;
-    Napi::Array arr = v.As<Napi::Array>();
-    uint32_t n = arr.Length();
+    bool is_array = false;
+    if (napi_is_array(env, objects[i], &is_array) != napi_ok || !is_array) return false;
+    napi_typedarray_type t;
+    size_t count = 0, off = 0;
+    void* lens = nullptr;
+    if (napi_get_typedarray_info(env, objects[i + 1], &t, &count, &lens, nullptr, &off) != napi_ok ||
+        t != napi_float64_array) {
+      return false;
+    }
+    uint32_t n = 0;
+    if (napi_get_array_length(env, objects[i], &n) != napi_ok || n > count) return false;
     iov.resize(n);
     for (uint32_t k = 0; k < n; k++) {
-      Napi::Value item;
-      if (!arr.Get(k).UnwrapTo(&item)) return false;
+      napi_value item;
+      if (napi_get_element(env, objects[i], k, &item) != napi_ok) return false;
       uint8_t* data = nullptr;
-      size_t len = 0;
-      if (!ViewOf(item, &data, &len)) return false;
+      size_t size = 0;
+      if (!ViewOf(env, item, &data, &size)) return false;
+      double want = static_cast<const double*>(lens)[k];
+      if (!(want >= 0) || want > static_cast<double>(size)) return false;
       iov[k].iov_base = data;
-      iov[k].iov_len = data ? len : 0;
+      iov[k].iov_len = data ? static_cast<size_t>(want) : 0;
     }
     return true;
   }
 
-  // Asking V8 for the data pointer externalizes a small on-heap TypedArray's
-  // storage first (napi_get_typedarray_info goes through Buffer()), so the
-  // pointer stays valid however the GC later moves the view object.
-  static bool ViewOf(Napi::Value v, uint8_t** data, size_t* len) {
-    napi_env env = v.Env();
+  // A writable byte view at least `min` bytes long (the struct statx out-buffer).
+  uint8_t* Out(size_t i, size_t min) const {
+    uint8_t* data = nullptr;
+    size_t size = 0;
+    if (!ViewOf(env, objects[i], &data, &size) || !data || size < min) return nullptr;
+    return data;
+  }
+
+  // The memory of a TypedArray or DataView and how many bytes V8 says it holds
+  // now (a length-tracking view over a resizable buffer reports its current
+  // length). A detached view reports no data. Asking V8 for the data pointer
+  // externalizes a small on-heap TypedArray's storage first, so the pointer
+  // stays valid however the GC later moves the view object.
+  static bool ViewOf(napi_env env, napi_value v, uint8_t** data, size_t* len) {
     napi_typedarray_type type;
     size_t count = 0, offset = 0;
     void* ptr = nullptr;
-    if (napi_get_typedarray_info(env, v, &type, &count, &ptr, nullptr, &offset) == napi_ok) {
+    napi_value ab = nullptr;
+    if (napi_get_typedarray_info(env, v, &type, &count, &ptr, &ab, &offset) == napi_ok) {
       *data = static_cast<uint8_t*>(ptr);
-      *len = ptr ? count * ElementSize(type) : 0;
+      if (!ptr) {
+        *len = 0;
+        return true;
+      }
+      size_t elem = ElementSize(type);
+      if (elem != 0) {
+        *len = count * elem;
+        return true;
+      }
+      // An element type this build does not know (a newer V8's): bound the view
+      // by its buffer instead, which is always right and never too long.
+      void* ab_data = nullptr;
+      size_t ab_len = 0;
+      if (napi_get_arraybuffer_info(env, ab, &ab_data, &ab_len) != napi_ok || offset > ab_len) return false;
+      *len = ab_len - offset;
       return true;
     }
-    if (v.IsDataView()) {
-      size_t bytes = 0, offset = 0;
-      void* ptr = nullptr;
-      napi_value ab;
-      if (napi_get_dataview_info(env, v, &bytes, &ptr, &ab, &offset) != napi_ok) return false;
+    bool is_dataview = false;
+    if (napi_is_dataview(env, v, &is_dataview) == napi_ok && is_dataview) {
+      size_t bytes = 0;
+      napi_value buffer;
+      if (napi_get_dataview_info(env, v, &bytes, &ptr, &buffer, &offset) != napi_ok) return false;
       *data = static_cast<uint8_t*>(ptr);
       *len = ptr ? bytes : 0;
       return true;
@@ -141,6 +162,8 @@ struct OpArgs {
     return false;
   }
 
+  // Bytes per element of the TypedArray kinds this addon was compiled to know;
+  // 0 for any other (V8 adds kinds: Float16Array arrived in Node 24).
   static size_t ElementSize(napi_typedarray_type t) {
     switch (t) {
       case napi_int8_array:
@@ -154,8 +177,13 @@ struct OpArgs {
       case napi_uint32_array:
       case napi_float32_array:
         return 4;
-      default:
+      case napi_float64_array:
+      case napi_bigint64_array:
+      case napi_biguint64_array:
         return 8;
+      default:
+        // napi_float16_array (11) where the headers predate it.
+        return static_cast<int>(t) == 11 ? 2 : 0;
     }
   }
 };

@@ -1,4 +1,4 @@
-// IORING_OP_FSYNC (Linux 5.1): fsync(fd, datasync). datasync=1 is fdatasync.
+// IORING_OP_FSYNC (Linux 5.1): I0 fd, I1 datasync (1: fdatasync).
 #include "table.h"
 
 namespace uringfs {

@@ -1,4 +1,4 @@
-// IORING_OP_RENAMEAT (Linux 5.11): renameat(from, to).
+// IORING_OP_RENAMEAT (Linux 5.11): O0 from, O1 to.
 #include "table.h"
 
 namespace uringfs {

@@ -1,5 +1,7 @@
 // The op list: one line per opcode the ring exposes to JavaScript.
-// X(js method name, io_uring opcode, prep function in native/ops/<name>.cc)
+// X(name, io_uring opcode, prep function in native/ops/<name>.cc)
+// An op's index in this list is how a staged record names it (the addon tells
+// JavaScript the indices at init: ring.info().opIndex).
 // Adding an op: one line here, one native/ops/<op>.cc, one src/ops/<op>.ts, one test.
 #pragma once
 

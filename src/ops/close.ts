@@ -1,6 +1,6 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { validateFd } from '../validate';
+import type { Stager } from '../stage';
 import { Op } from './op';
 
 /** close(fd). */
@@ -8,12 +8,12 @@ export class CloseOp extends Op<void> {
   readonly native = 'close';
   readonly syscall = 'close';
 
-  constructor(readonly fd: number) {
+  constructor(override readonly fd: number) {
     super();
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.close(tag, gen, this.fd);
+  stage(s: Stager): void {
+    s.int(0, this.fd);
   }
 
   complete(): void {}

@@ -1,6 +1,6 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { validateFd, validateInt32, validateInteger } from '../validate';
+import type { Stager } from '../stage';
 import { Op } from './op';
 
 /**
@@ -13,7 +13,7 @@ export class FallocateOp extends Op<void> {
   readonly syscall = 'fallocate';
 
   constructor(
-    readonly fd: number,
+    override readonly fd: number,
     readonly offset: number,
     readonly len: number,
     readonly mode: number,
@@ -21,8 +21,11 @@ export class FallocateOp extends Op<void> {
     super();
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.fallocate(tag, gen, this.fd, this.offset, this.len, this.mode);
+  stage(s: Stager): void {
+    s.int(0, this.fd);
+    s.int(1, this.mode);
+    s.offset(0, this.offset);
+    s.offset(1, this.len);
   }
 
   complete(): void {}

@@ -1,6 +1,6 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { validateFd } from '../validate';
+import type { Stager } from '../stage';
 import { Op } from './op';
 
 /** fsync(fd) or, with datasync, fdatasync(fd). */
@@ -9,15 +9,16 @@ export class FsyncOp extends Op<void> {
   readonly syscall: string;
 
   constructor(
-    readonly fd: number,
+    override readonly fd: number,
     readonly datasync: boolean,
   ) {
     super();
     this.syscall = datasync ? 'fdatasync' : 'fsync';
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.fsync(tag, gen, this.fd, this.datasync ? 1 : 0);
+  stage(s: Stager): void {
+    s.int(0, this.fd);
+    s.int(1, this.datasync ? 1 : 0);
   }
 
   complete(): void {}

@@ -1,6 +1,6 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { validateFd, validateInteger } from '../validate';
+import type { Stager } from '../stage';
 import { Op } from './op';
 
 /** ftruncate(fd, len). IORING_OP_FTRUNCATE needs Linux 6.9; older kernels use node:fs. */
@@ -9,14 +9,15 @@ export class FtruncateOp extends Op<void> {
   readonly syscall = 'ftruncate';
 
   constructor(
-    readonly fd: number,
+    override readonly fd: number,
     readonly len: number,
   ) {
     super();
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.ftruncate(tag, gen, this.fd, this.len);
+  stage(s: Stager): void {
+    s.int(0, this.fd);
+    s.offset(0, this.len);
   }
 
   complete(): void {}

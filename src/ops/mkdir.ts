@@ -1,6 +1,6 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { parseFileMode, pathToCString, toPathArg, validateBoolean } from '../validate';
+import type { Stager } from '../stage';
 import { PathOp } from './op';
 
 /**
@@ -24,8 +24,9 @@ export class MkdirOp extends PathOp<string | undefined> {
     return this.recursive;
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.mkdirat(tag, gen, this.cpath, this.mode);
+  stage(s: Stager): void {
+    s.obj(0, this.cpath);
+    s.int(0, this.mode);
   }
 
   complete(): undefined {

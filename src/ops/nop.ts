@@ -1,5 +1,5 @@
-import type { NativeRing } from '../binding';
-import { Op, STAGE_NOP } from './op';
+import type { Stager } from '../stage';
+import { Op } from './op';
 
 /** A no-op through the ring: the cost of one round trip between JS and the kernel. */
 export class NopOp extends Op<void> {
@@ -10,13 +10,7 @@ export class NopOp extends Op<void> {
     return true;
   }
 
-  override get stageKind(): number {
-    return STAGE_NOP;
-  }
-
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.nop(tag, gen);
-  }
+  stage(_s: Stager): void {}
 
   complete(): void {}
 

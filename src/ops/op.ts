@@ -1,18 +1,15 @@
 // The shape every operation has. An op is a small object: its validated
-// arguments, what to hand the native ring (`submit`), how to turn the CQE's
-// result into the promised value (`complete`), and the same operation over
-// node:fs (`viaFs`) for the fallback backend and for opcodes the kernel lacks.
+// arguments, how to describe it to the native ring (`stage`), how to turn the
+// CQE's result into the promised value (`complete`), and the same operation
+// over node:fs (`viaFs`) for the fallback backend and for opcodes the kernel
+// lacks.
 
-import type { NativeOpName, NativeRing } from '../binding';
+import type { NativeOpName } from '../binding';
 import { uvError } from '../errors';
+import type { Stager } from '../stage';
 
 /** The most one read or write moves (the kernel's MAX_RW_COUNT); writes continue past it. */
 export const MAX_RW = 0x7ffff000;
-
-/** Kinds of the engine's staging area (native/ring.h kStage*). */
-export const STAGE_NOP = 0;
-export const STAGE_READ = 1;
-export const STAGE_WRITE = 2;
 
 /** `complete` returns this to be submitted again (a short write to continue). */
 export const AGAIN: unique symbol = Symbol('again');
@@ -29,6 +26,15 @@ export interface Op<T> {
 export abstract class Op<T = unknown> {
   /** IOSQE_* flags for this op's SQE (IOSQE_IO_LINK inside a linked batch). */
   flags = 0;
+  /** The fd this op works on, or -1 (ops on paths). Ops on one fd reach the kernel in call order. */
+  fd = -1;
+  /**
+   * The fd whose file position this op reads and moves (I/O at the current
+   * position), or -1. Such ops on one fd run one at a time, in call order.
+   */
+  curFd = -1;
+  /** The engine's slot while the op is on the ring. */
+  slot = -1;
 
   /** The native op (native/ops/table.h) this op runs on. */
   abstract readonly native: NativeOpName;
@@ -54,25 +60,13 @@ export abstract class Op<T = unknown> {
     return false;
   }
 
-  /**
-   * How the engine may describe this op in its staging area instead of making
-   * a native call for it: STAGE_NOP, STAGE_READ or STAGE_WRITE (fd, whole
-   * view, number position), or -1 for "submit it directly".
-   */
-  get stageKind(): number {
-    return -1;
-  }
-
   /** True when this op must run on node:fs whatever the backend. */
   get fsOnly(): boolean {
     return false;
   }
 
-  /**
-   * Fills an SQE: returns undefined, or -errno if the arguments could not be
-   * used. `tag` is the slot with the SQE flags in bits 16-23 (see engine.ts).
-   */
-  abstract submit(ring: NativeRing, tag: number, gen: number): number | undefined;
+  /** Describes the op's arguments in its staging record (the layout of its native/ops/<op>.cc). */
+  abstract stage(s: Stager): void;
   /** The promised value for a non-negative result, or AGAIN. */
   abstract complete(res: number): T | Again;
   /** The same operation on node:fs, with node:fs's own result and errors. */

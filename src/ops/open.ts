@@ -1,6 +1,6 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { parseFileMode, pathToCString, stringToFlags, toPathArg } from '../validate';
+import type { Stager } from '../stage';
 import { PathOp } from './op';
 
 
@@ -21,8 +21,10 @@ export class OpenOp extends PathOp<number> {
     super(path, pathToCString(path));
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.openat(tag, gen, this.cpath, this.openFlags, this.mode);
+  stage(s: Stager): void {
+    s.obj(0, this.cpath);
+    s.int(0, this.openFlags);
+    s.int(1, this.mode);
   }
 
   complete(res: number): number {

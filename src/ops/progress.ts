@@ -1,26 +1,70 @@
-// Continuing short writes: where the next piece starts.
+// Continuing short writes: where the next piece starts, and where the file
+// position must be left.
 
-/** The position `n` bytes on; -1 (the file's current position) stays -1. */
-export function advance(position: number | bigint, n: number): number | bigint {
-  if (position === -1) return -1;
-  return typeof position === 'bigint' ? position + BigInt(n) : position + n;
+import { loadBinding } from '../binding';
+
+/**
+ * The progress of a write that is continued until all of it is written.
+ *
+ * At an explicit position the next piece goes `done` bytes further on. At the
+ * file's current position (-1) it cannot simply go to "the current position"
+ * again: when the kernel cuts an io_uring write short and its retry fails
+ * (EFBIG past RLIMIT_FSIZE, ENOSPC, EDQUOT), Linux (seen on 6.18) reports the
+ * bytes written but leaves the file position where the write began, so a
+ * second current-position write would overwrite them. So a current-position
+ * write on a seekable file learns its start (`start`, from lseek when it is
+ * issued) and continues at an explicit offset, and afterwards the file position
+ * is put where write(2) would have left it. Pipes, sockets and terminals have
+ * no position (`start` < 0): there the next piece just follows.
+ */
+export class ContinuedWrite {
+  done = 0;
+  /** Where a current-position write began (>= 0), or < 0 if unknown or not seekable. */
+  start = -1;
+  #moved = false;
+
+  constructor(public position: number | bigint) {}
+
+  advance(n: number): void {
+    this.done += n;
+    if (this.position === -1) {
+      if (this.start < 0) return;
+      this.position = this.start + this.done;
+      this.#moved = true;
+    } else {
+      this.position = typeof this.position === 'bigint' ? this.position + BigInt(n) : this.position + n;
+    }
+  }
+
+  /** After the last piece: the file position as write(2) would have left it. */
+  finish(fd: number): void {
+    if (!this.#moved) return;
+    this.#moved = false;
+    loadBinding().binding?.setFdPosition(fd, this.start + this.done);
+  }
+
+  /** An error after partial progress says how much was written before it. */
+  withBytesWritten(err: Error): Error {
+    return withBytesWritten(err, this.done);
+  }
 }
 
-/** An error after partial progress says how much was written before it. */
 export function withBytesWritten(err: Error, done: number): Error {
   if (done > 0) (err as Error & { bytesWritten?: number }).bytesWritten = done;
   return err;
 }
 
-/** The views left after skipping the first `skip` bytes of `views`. */
-export function remainingViews(views: readonly ArrayBufferView[], skip: number): ArrayBufferView[] {
+/** The views left after skipping the first `skip` bytes of `views` (whose lengths were `lengths`). */
+export function remainingViews(views: readonly ArrayBufferView[], lengths: Float64Array, skip: number): ArrayBufferView[] {
   const out: ArrayBufferView[] = [];
-  for (const v of views) {
-    if (skip >= v.byteLength) {
-      skip -= v.byteLength;
+  for (let i = 0; i < views.length; i++) {
+    const v = views[i];
+    const len = lengths[i];
+    if (skip >= len) {
+      skip -= len;
       continue;
     }
-    out.push(skip === 0 ? v : new Uint8Array(v.buffer, v.byteOffset + skip, v.byteLength - skip));
+    out.push(skip === 0 && len === v.byteLength ? v : new Uint8Array(v.buffer, v.byteOffset + skip, len - skip));
     skip = 0;
   }
   return out;

@@ -1,32 +1,36 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
+import type { Stager } from '../stage';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
-import { MAX_RW, Op, STAGE_READ } from './op';
+import { MAX_RW, Op } from './op';
 
 /** read(fd, view, position): up to view.byteLength bytes into the view. */
 export class ReadOp extends Op<number> {
   readonly native = 'read';
   readonly syscall = 'read';
+  /** The view's byte length when the call was made: what the kernel may fill. */
+  readonly length: number;
 
   override get breaksLink(): boolean {
     return true;
   }
 
   constructor(
-    readonly fd: number,
+    override readonly fd: number,
     readonly view: ArrayBufferView,
     readonly position: number | bigint,
   ) {
     super();
+    this.length = view.byteLength;
+    if (position === -1) this.curFd = fd;
   }
 
-  override get stageKind(): number {
-    return typeof this.position === 'number' ? STAGE_READ : -1;
-  }
-
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    // The native side reads the whole view, clamped to MAX_RW.
-    return ring.read(tag, gen, this.fd, this.view, this.position);
+  stage(s: Stager): void {
+    s.int(0, this.fd);
+    s.obj(0, this.view);
+    s.offset(0, this.position);
+    s.float(1, 0);
+    s.float(2, this.length);
+    if (this.curFd >= 0) s.advanceChain(this.fd, Math.min(this.length, MAX_RW));
   }
 
   complete(res: number): number {
@@ -35,7 +39,7 @@ export class ReadOp extends Op<number> {
 
   /** A read that returned less than asked for: the kernel breaks a linked chain there. */
   override isShort(value: unknown): boolean {
-    return (value as number) < Math.min(this.view.byteLength, MAX_RW);
+    return (value as number) < Math.min(this.length, MAX_RW);
   }
 
   viaFs(): Promise<number> {

@@ -1,34 +1,66 @@
-import type { NativeRing } from '../binding';
 import { ERR_INVALID_ARG_TYPE } from '../errors';
 import { viaFs } from '../fallback';
+import type { Stager } from '../stage';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
 import { Op } from './op';
 
 /** The kernel takes at most IOV_MAX (1024) iovecs per call; libuv reads only those too. */
 export const IOV_MAX = 1024;
 
+/** Views and their byte lengths when the call was made (what the kernel may touch). */
+export interface ViewList {
+  views: ArrayBufferView[];
+  lengths: Float64Array;
+  total: number;
+}
+
+export function viewList(views: ArrayBufferView[]): ViewList {
+  const lengths = new Float64Array(views.length);
+  let total = 0;
+  for (let i = 0; i < views.length; i++) total += lengths[i] = views[i].byteLength;
+  return { views, lengths, total };
+}
+
+/** Stages I0 fd, O0 views, O1 lengths (at most IOV_MAX of them), F0 position. */
+export function stageViews(s: Stager, fd: number, list: ViewList, position: number | bigint): void {
+  const { views, lengths } = list;
+  s.int(0, fd);
+  s.obj(0, views.length > IOV_MAX ? views.slice(0, IOV_MAX) : views);
+  s.obj(1, lengths.length > IOV_MAX ? lengths.subarray(0, IOV_MAX) : lengths);
+  s.offset(0, position);
+}
+
+/** Bytes the first IOV_MAX views hold: what one SQE can move. */
+export function firstSqeBytes(list: ViewList): number {
+  if (list.views.length <= IOV_MAX) return list.total;
+  let n = 0;
+  for (let i = 0; i < IOV_MAX; i++) n += list.lengths[i];
+  return n;
+}
+
 /** readv(fd, views, position): fills the views in order; resolves with the bytes read. */
 export class ReadvOp extends Op<number> {
   readonly native = 'readv';
   readonly syscall = 'read';
+  readonly list: ViewList;
 
   override get breaksLink(): boolean {
     return true;
   }
 
   constructor(
-    readonly fd: number,
+    override readonly fd: number,
     readonly views: ArrayBufferView[],
     readonly position: number | bigint,
   ) {
     super();
+    this.list = viewList(views);
+    if (position === -1) this.curFd = fd;
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    // libuv (so node:fs) refuses zero buffers with EINVAL; IORING_OP_READV would read nothing.
-    if (this.views.length === 0) return -22;
-    const views = this.views.length > IOV_MAX ? this.views.slice(0, IOV_MAX) : this.views;
-    return ring.readv(tag, gen, this.fd, views, this.position);
+  stage(s: Stager): void {
+    stageViews(s, this.fd, this.list, this.position);
+    if (this.curFd >= 0) s.advanceChain(this.fd, firstSqeBytes(this.list));
   }
 
   complete(res: number): number {
@@ -36,9 +68,7 @@ export class ReadvOp extends Op<number> {
   }
 
   override isShort(value: unknown): boolean {
-    let asked = 0;
-    for (let i = 0; i < Math.min(this.views.length, IOV_MAX); i++) asked += this.views[i].byteLength;
-    return (value as number) < asked;
+    return (value as number) < firstSqeBytes(this.list);
   }
 
   viaFs(): Promise<number> {

@@ -1,7 +1,7 @@
-import type { NativeRing } from '../binding';
 import { uvError } from '../errors';
 import { viaFs } from '../fallback';
 import { pathToCString, toPathArg } from '../validate';
+import type { Stager } from '../stage';
 import { PathOp } from './op';
 
 /** rename(from, to); errors carry both as `path` and `dest`, as node:fs's do. */
@@ -18,8 +18,9 @@ export class RenameOp extends PathOp<void> {
     this.cdest = pathToCString(dest);
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.renameat(tag, gen, this.cpath, this.cdest);
+  stage(s: Stager): void {
+    s.obj(0, this.cpath);
+    s.obj(1, this.cdest);
   }
 
   complete(): void {}

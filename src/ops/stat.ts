@@ -1,10 +1,10 @@
 import type { BigIntStats, Stats } from 'node:fs';
 
-import type { NativeRing } from '../binding';
 import { uvError } from '../errors';
 import { viaFs } from '../fallback';
 import { STATX_SIZE, statsFromStatx } from '../stats';
 import { pathToCString, toPathArg, validateFd } from '../validate';
+import type { Stager } from '../stage';
 import { Op } from './op';
 
 const AT_FDCWD = -100;
@@ -32,15 +32,20 @@ export class StatOp extends Op<Stats | BigIntStats> {
   ) {
     super();
     this.cpath = typeof target === 'number' ? EMPTY_PATH : pathToCString(target);
+    if (typeof target === 'number') this.fd = target;
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
+  stage(s: Stager): void {
     const { target } = this;
+    s.obj(0, this.cpath);
+    s.obj(1, this.out);
     if (typeof target === 'number') {
-      return ring.statx(tag, gen, target, this.cpath, AT_EMPTY_PATH, this.out);
+      s.int(0, target);
+      s.int(1, AT_EMPTY_PATH);
+    } else {
+      s.int(0, AT_FDCWD);
+      s.int(1, this.syscall === 'lstat' ? AT_SYMLINK_NOFOLLOW : 0);
     }
-    const flags = this.syscall === 'lstat' ? AT_SYMLINK_NOFOLLOW : 0;
-    return ring.statx(tag, gen, AT_FDCWD, this.cpath, flags, this.out);
   }
 
   complete(): Stats | BigIntStats {

@@ -1,6 +1,6 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
 import { pathToCString, toPathArg } from '../validate';
+import type { Stager } from '../stage';
 import { PathOp } from './op';
 
 const AT_REMOVEDIR = 0x200;
@@ -16,8 +16,9 @@ export class UnlinkOp extends PathOp<void> {
     super(path, pathToCString(path));
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    return ring.unlinkat(tag, gen, this.cpath, this.syscall === 'rmdir' ? AT_REMOVEDIR : 0);
+  stage(s: Stager): void {
+    s.obj(0, this.cpath);
+    s.int(0, this.syscall === 'rmdir' ? AT_REMOVEDIR : 0);
   }
 
   complete(): void {}

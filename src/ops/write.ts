@@ -1,8 +1,8 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
+import type { Stager } from '../stage';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
-import { AGAIN, Again, MAX_RW, Op, STAGE_WRITE } from './op';
-import { advance, withBytesWritten } from './progress';
+import { AGAIN, Again, MAX_RW, Op } from './op';
+import { ContinuedWrite } from './progress';
 
 /**
  * write(fd, view, position): all of the view. A short write (a full disk, a
@@ -12,49 +12,58 @@ import { advance, withBytesWritten } from './progress';
 export class WriteOp extends Op<number> {
   readonly native = 'write';
   readonly syscall = 'write';
+  /** The view's byte length when the call was made: what is written. */
+  readonly length: number;
+  readonly progress: ContinuedWrite;
 
   override get breaksLink(): boolean {
     return true;
   }
-  done = 0;
 
   constructor(
-    readonly fd: number,
+    override readonly fd: number,
     readonly view: ArrayBufferView,
-    public position: number | bigint,
+    position: number | bigint,
   ) {
     super();
+    this.length = view.byteLength;
+    this.progress = new ContinuedWrite(position);
+    if (position === -1) this.curFd = fd;
   }
 
-  override get stageKind(): number {
-    return this.done === 0 && typeof this.position === 'number' ? STAGE_WRITE : -1;
-  }
-
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    const { view, done } = this;
-    // The first attempt writes the whole view (clamped natively to MAX_RW, the
-    // common case in five arguments); continuations name their window.
-    if (done === 0) return ring.write(tag, gen, this.fd, view, this.position);
-    return ring.write(tag, gen, this.fd, view, this.position, done, Math.min(view.byteLength - done, MAX_RW));
+  stage(s: Stager): void {
+    const { progress } = this;
+    if (progress.done === 0 && this.curFd >= 0) progress.start = s.positionOf(this.fd, this.length);
+    s.int(0, this.fd);
+    s.obj(0, this.view);
+    s.offset(0, progress.position);
+    s.float(1, progress.done);
+    s.float(2, Math.min(this.length - progress.done, MAX_RW));
   }
 
   override get needsContinuation(): boolean {
-    return this.view.byteLength - this.done > MAX_RW;
+    return this.length - this.progress.done > MAX_RW;
   }
 
   complete(res: number): number | Again {
-    this.done += res;
-    if (res === 0 || this.done >= this.view.byteLength) return this.done;
-    this.position = advance(this.position, res);
+    const { progress } = this;
+    progress.advance(res);
+    if (res === 0 || progress.done >= this.length) return progress.done;
     return AGAIN;
   }
 
+  override settle(res: number): boolean {
+    const finished = super.settle(res);
+    if (finished) this.progress.finish(this.fd);
+    return finished;
+  }
+
   override error(res: number): Error {
-    return withBytesWritten(super.error(res), this.done);
+    return this.progress.withBytesWritten(super.error(res));
   }
 
   viaFs(): Promise<number> {
-    return viaFs.write(this.fd, this.view, this.position);
+    return viaFs.write(this.fd, this.view, this.progress.position);
   }
 }
 

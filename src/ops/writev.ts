@@ -1,55 +1,65 @@
-import type { NativeRing } from '../binding';
 import { viaFs } from '../fallback';
+import type { Stager } from '../stage';
 import { normalizePosition, validateFd } from '../validate';
 import { AGAIN, Again, Op } from './op';
-import { advance, remainingViews, withBytesWritten } from './progress';
-import { IOV_MAX, validateViews } from './readv';
+import { ContinuedWrite, remainingViews } from './progress';
+import { IOV_MAX, ViewList, stageViews, validateViews, viewList } from './readv';
 
 /** writev(fd, views, position): all of every view, short writes continued. */
 export class WritevOp extends Op<number> {
   readonly native = 'writev';
   readonly syscall = 'write';
+  readonly progress: ContinuedWrite;
+  readonly total: number;
+  /** What is left to write. */
+  pending: ViewList;
 
   override get breaksLink(): boolean {
     return true;
   }
-  done = 0;
-  readonly total: number;
-  pending: ArrayBufferView[];
 
   constructor(
-    readonly fd: number,
+    override readonly fd: number,
     readonly views: ArrayBufferView[],
-    public position: number | bigint,
+    position: number | bigint,
   ) {
     super();
-    this.total = views.reduce((n, v) => n + v.byteLength, 0);
-    this.pending = views;
+    this.pending = viewList(views);
+    this.total = this.pending.total;
+    this.progress = new ContinuedWrite(position);
+    if (position === -1) this.curFd = fd;
   }
 
-  submit(ring: NativeRing, tag: number, gen: number): number | undefined {
-    const views = this.pending.length > IOV_MAX ? this.pending.slice(0, IOV_MAX) : this.pending;
-    return ring.writev(tag, gen, this.fd, views, this.position);
+  stage(s: Stager): void {
+    const { progress } = this;
+    if (progress.done === 0 && this.curFd >= 0) progress.start = s.positionOf(this.fd, this.total);
+    stageViews(s, this.fd, this.pending, progress.position);
   }
 
   override get needsContinuation(): boolean {
-    return this.pending.length > IOV_MAX;
+    return this.pending.views.length > IOV_MAX;
   }
 
   complete(res: number): number | Again {
-    this.done += res;
-    if (res === 0 || this.done >= this.total) return this.done;
-    this.position = advance(this.position, res);
-    this.pending = remainingViews(this.pending, res);
+    const { progress } = this;
+    progress.advance(res);
+    if (res === 0 || progress.done >= this.total) return progress.done;
+    this.pending = viewList(remainingViews(this.pending.views, this.pending.lengths, res));
     return AGAIN;
   }
 
+  override settle(res: number): boolean {
+    const finished = super.settle(res);
+    if (finished) this.progress.finish(this.fd);
+    return finished;
+  }
+
   override error(res: number): Error {
-    return withBytesWritten(super.error(res), this.done);
+    return this.progress.withBytesWritten(super.error(res));
   }
 
   viaFs(): Promise<number> {
-    return viaFs.writev(this.fd, this.views, this.position);
+    return viaFs.writev(this.fd, this.views, this.progress.position);
   }
 }
 

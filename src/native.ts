@@ -1,0 +1,59 @@
+// The native addon's surface, typed (native/addon.cc, native/ring.cc).
+
+/** The ops of native/ops/table.h. */
+export type NativeOpName =
+  | 'nop'
+  | 'read'
+  | 'write'
+  | 'readv'
+  | 'writev'
+  | 'fsync'
+  | 'openat'
+  | 'close'
+  | 'statx'
+  | 'ftruncate'
+  | 'fallocate'
+  | 'unlinkat'
+  | 'renameat'
+  | 'mkdirat';
+
+/**
+ * One io_uring with its uv handles. Every method returns a number: 0 (or a
+ * count) on success, -errno on failure; anything else (undefined: the call could
+ * not run, as while a worker is terminated) is a failure too.
+ */
+export interface NativeRing {
+  init(entries: number, firstSetupCandidate: number, onComplete: (count: number) => void, results: Int32Array): number;
+  info(): NativeRingInfo | null;
+  /** Registers the staging area (src/stage.ts). */
+  stage(i32: Int32Array, f64: Float64Array, objects: unknown[]): number;
+  /**
+   * Queues the first `count` staged ops, in order; returns how many were handled
+   * (each handled record's op field then holds 0 or -errno; the rest were not
+   * touched and are to be queued again), or -errno.
+   */
+  queueStaged(count: number): number;
+  flush(): number;
+  cancelAll(): number;
+  shutdown(): number;
+}
+
+export interface NativeRingInfo {
+  sqEntries: number;
+  cqEntries: number;
+  setupFlags: number;
+  features: number;
+  ops: Record<NativeOpName, boolean>;
+  /** Each op's index in native/ops/table.h: how a staged record names it. */
+  opIndex: Record<NativeOpName, number>;
+}
+
+export interface NativeBinding {
+  NativeRing: new () => NativeRing;
+  allocAligned(size: number, alignment: number): Buffer;
+  /** lseek(fd, 0, SEEK_CUR), or -errno. */
+  fdPosition(fd: number): number;
+  /** Moves the file position to `pos` (an O_APPEND file: to its end); 0 or -errno. */
+  setFdPosition(fd: number, pos: number): number;
+  liburingVersion: string;
+}
