@@ -7,6 +7,11 @@ import * as fs from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';
 
 import { uvError } from './errors';
+import { MAX_RW } from './ops/op';
+import { remainingViews, withBytesWritten } from './ops/progress';
+
+/** libuv hands writev(2) at most IOV_MAX buffers at a time. */
+const IOV_MAX_FS = 1024;
 
 type Cb<T> = (err: NodeJS.ErrnoException | null, value: T) => void;
 
@@ -27,7 +32,11 @@ export const viaFs = {
     return call((cb) => fs.read(fd, view as View, 0, view.byteLength, position === -1 ? null : position, cb));
   },
 
-  /** Writes all of `view`, continuing short writes like the ring does. */
+  /**
+   * Writes all of `view`, continuing short writes like the ring does, in pieces
+   * of at most MAX_RW_COUNT bytes (node:fs refuses lengths over 2^31-1, which
+   * the ring writes).
+   */
   async write(fd: number, view: ArrayBufferView, position: number | bigint): Promise<number> {
     // A view over a detached buffer has no bytes (and cannot be re-viewed): node writes 0.
     if (view.byteLength === 0) return call((cb) => fs.write(fd, view as View, 0, 0, pos(position), cb));
@@ -35,12 +44,12 @@ export const viaFs = {
     let done = 0;
     do {
       const at = position === -1 ? null : Number(position) + done;
+      const len = Math.min(bytes.byteLength - done, MAX_RW);
       let n: number;
       try {
-        n = await call<number>((cb) => fs.write(fd, bytes, done, bytes.byteLength - done, at, cb));
+        n = await call<number>((cb) => fs.write(fd, bytes, done, len, at, cb));
       } catch (err) {
-        if (done > 0) (err as Error & { bytesWritten?: number }).bytesWritten = done;
-        throw err;
+        throw withBytesWritten(err as Error, done);
       }
       if (n === 0) break;
       done += n;
@@ -52,8 +61,39 @@ export const viaFs = {
     return call((cb) => fs.readv(fd, views as View[], pos(position), cb));
   },
 
-  writev(fd: number, views: ArrayBufferView[], position: number | bigint): Promise<number> {
-    return call((cb) => fs.writev(fd, views as View[], pos(position), cb));
+  /**
+   * Writes all of every view, continuing short writes like the ring does, in
+   * calls of at most IOV_MAX views and MAX_RW_COUNT bytes: node:fs passes more
+   * to writev(2), which writes at most that, and reports a total past 2^31-1 as
+   * a negative number.
+   */
+  async writev(fd: number, views: ArrayBufferView[], position: number | bigint): Promise<number> {
+    if (views.length === 0) return call((cb) => fs.writev(fd, [], pos(position), cb));
+    let total = 0;
+    for (const v of views) total += v.byteLength;
+    let pending: ArrayBufferView[] = views;
+    let done = 0;
+    do {
+      const chunk: ArrayBufferView[] = [];
+      let bytes = 0;
+      for (const v of pending) {
+        if (chunk.length === IOV_MAX_FS || bytes === MAX_RW) break;
+        const take = Math.min(v.byteLength, MAX_RW - bytes);
+        chunk.push(take === v.byteLength ? v : new Uint8Array(v.buffer, v.byteOffset, take));
+        bytes += take;
+      }
+      const at = position === -1 ? null : Number(position) + done;
+      let n: number;
+      try {
+        n = await call<number>((cb) => fs.writev(fd, chunk as View[], at, cb));
+      } catch (err) {
+        throw withBytesWritten(err as Error, done);
+      }
+      done += n;
+      if (n === 0 || done >= total) break;
+      pending = remainingViews(pending, Float64Array.from(pending, (v) => v.byteLength), n);
+    } while (done < total);
+    return done;
   },
 
   fsync(fd: number, datasync: boolean): Promise<void> {
