@@ -6,20 +6,7 @@
         "native/addon.cc",
         "native/ring.cc",
         "native/probe.cc",
-        "native/ops/nop.cc",
-        "native/ops/read.cc",
-        "native/ops/write.cc",
-        "native/ops/readv.cc",
-        "native/ops/writev.cc",
-        "native/ops/fsync.cc",
-        "native/ops/openat.cc",
-        "native/ops/close.cc",
-        "native/ops/statx.cc",
-        "native/ops/ftruncate.cc",
-        "native/ops/fallocate.cc",
-        "native/ops/unlinkat.cc",
-        "native/ops/renameat.cc",
-        "native/ops/mkdirat.cc"
+        "<!@(node -p \"require('fs').readdirSync('native/ops').filter((f) => f.endsWith('.cc')).map((f) => 'native/ops/' + f).join(' ')\")"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

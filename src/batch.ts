@@ -2,78 +2,39 @@
 // io_uring_enter; results in the order given, in Promise.allSettled's shape.
 // With { link: true } the ops form one IOSQE_IO_LINK chain.
 
-import type { BigIntStats, Stats } from 'node:fs';
-
 import type { Engine } from './engine';
-import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, destroyedError, uvError } from './errors';
-import { close } from './ops/close';
-import { fallocate } from './ops/fallocate';
-import { fsync } from './ops/fsync';
-import { ftruncate } from './ops/ftruncate';
-import { mkdir } from './ops/mkdir';
-import { NopOp } from './ops/nop';
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, destroyedError } from './errors';
+import type { Entry } from './ops/define';
 import type { Op } from './ops/op';
-import { open } from './ops/open';
-import { read } from './ops/read';
-import { readv } from './ops/readv';
-import { rename } from './ops/rename';
-import { fstat, stat } from './ops/stat';
-import { unlink } from './ops/unlink';
-import { write } from './ops/write';
-import { writev } from './ops/writev';
+import { OPS } from './ops/registry';
+import type { BatchMakers } from './ops/registry';
 import { validateBoolean, validateObject } from './validate';
 
-type PathLike = string | Buffer | URL;
-type Position = number | bigint | null;
-
-export type BatchOp =
-  | { op: 'read' | 'write'; fd: number; buffer: ArrayBufferView; position?: Position }
-  | { op: 'readv' | 'writev'; fd: number; buffers: readonly ArrayBufferView[]; position?: Position }
-  | { op: 'fsync' | 'fdatasync' | 'close'; fd: number }
-  | { op: 'open'; path: PathLike; flags?: string | number; mode?: string | number }
-  | { op: 'stat' | 'lstat'; path: PathLike; bigint?: boolean }
-  | { op: 'fstat'; fd: number; bigint?: boolean }
-  | { op: 'ftruncate'; fd: number; len?: number }
-  | { op: 'fallocate'; fd: number; offset: number; len: number; mode?: number }
-  | { op: 'unlink' | 'rmdir'; path: PathLike }
-  | { op: 'mkdir'; path: PathLike; mode?: string | number }
-  | { op: 'rename'; from: PathLike; to: PathLike }
-  | { op: 'nop' };
+/** One batch entry: `{ op: 'read', fd, buffer, position }` and so on, one kind per op module's batch maker. */
+export type BatchOp = { [K in keyof BatchMakers]: { op: K } & Parameters<BatchMakers[K]>[0] }[keyof BatchMakers];
 
 export interface BatchOptions {
   /** Run the ops as one chain: each starts after the previous succeeded; after a failure the rest settle with ECANCELED. */
   link?: boolean;
 }
 
-/** number (read, write, readv, writev, open), Stats (stat, lstat, fstat), or undefined. */
-export type BatchValue = number | Stats | BigIntStats | string | undefined | void;
+/** What an entry of kind `K` resolves with (a number for read and write, Stats for stat, …). */
+export type BatchValueOf<K extends keyof BatchMakers> = ReturnType<BatchMakers[K]> extends Op<infer V> ? V : never;
+/** What any entry may resolve with. */
+export type BatchValue = BatchValueOf<keyof BatchMakers>;
 export type BatchResult = PromiseSettledResult<BatchValue>;
+/** A batch's results, typed entry by entry: `[PromiseSettledResult<number>, PromiseSettledResult<Stats>, …]`. */
+export type BatchResults<T extends readonly BatchOp[]> = {
+  -readonly [I in keyof T]: T[I] extends { op: infer K extends keyof BatchMakers } ? PromiseSettledResult<BatchValueOf<K>> : BatchResult;
+};
 
 const ECANCELED = -125;
 
-type Entry = Record<string, unknown>;
-const makers: Record<string, (e: Entry) => Op<BatchValue>> = {
-  read: (e) => read(e.fd, e.buffer, e.position),
-  write: (e) => write(e.fd, e.buffer, e.position),
-  readv: (e) => readv(e.fd, e.buffers, e.position),
-  writev: (e) => writev(e.fd, e.buffers, e.position),
-  fsync: (e) => fsync(e.fd, false),
-  fdatasync: (e) => fsync(e.fd, true),
-  close: (e) => close(e.fd),
-  open: (e) => open(e.path, e.flags, e.mode),
-  stat: (e) => stat('stat', e.path, { bigint: e.bigint ?? false }),
-  lstat: (e) => stat('lstat', e.path, { bigint: e.bigint ?? false }),
-  fstat: (e) => fstat(e.fd, { bigint: e.bigint ?? false }),
-  ftruncate: (e) => ftruncate(e.fd, e.len ?? 0),
-  fallocate: (e) => fallocate(e.fd, e.offset, e.len, e.mode ?? 0),
-  unlink: (e) => unlink('unlink', e.path),
-  rmdir: (e) => unlink('rmdir', e.path),
-  mkdir: (e) => mkdir(e.path, e.mode),
-  rename: (e) => rename(e.from, e.to),
-  nop: () => new NopOp(),
-};
-
-const makerOf = new Map(Object.entries(makers));
+const makerOf = new Map<string, (e: Entry) => Op<BatchValue>>();
+for (const def of OPS) {
+  for (const [name, make] of Object.entries(def.batch)) makerOf.set(name, make as (e: Entry) => Op<BatchValue>);
+}
+const kinds = [...makerOf.keys()];
 
 /**
  * Validation errors name the entry: `The "ops[3].fd" argument …` (node quotes
@@ -101,7 +62,7 @@ function makeOps(list: unknown): Op<BatchValue>[] {
       if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) validateObject(entry, `ops[${i}]`);
       const kind = (entry as Entry).op;
       const make = typeof kind === 'string' ? makerOf.get(kind) : undefined;
-      if (!make) throw ERR_INVALID_ARG_VALUE(`ops[${i}].op`, kind, `must be one of: ${Object.keys(makers).join(', ')}`);
+      if (!make) throw ERR_INVALID_ARG_VALUE(`ops[${i}].op`, kind, `must be one of: ${kinds.join(', ')}`);
       ops[i] = make(entry as Entry);
     } catch (err) {
       throw atIndex(err, i);

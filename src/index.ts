@@ -1,7 +1,8 @@
 // Public exports only.
 export { Ring, getRing } from './ring';
 export type { Backend, PathLike, Position, RingFeatures, RingOptions } from './ring';
-export type { BatchOp, BatchOptions, BatchResult, BatchValue } from './batch';
+export type { BatchOp, BatchOptions, BatchResult, BatchResults, BatchValue, BatchValueOf } from './batch';
 export type { StatOptions } from './ops/stat';
+export type { MkdirOptions } from './ops/mkdir';
 export { readFile, allocAligned } from './helpers';
 export type { ReadFileOptions } from './helpers';

@@ -4,31 +4,17 @@
 
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import type { BigIntStats, Stats } from 'node:fs';
 
 import { runBatch } from './batch';
-import type { BatchOp, BatchOptions, BatchResult } from './batch';
+import type { BatchOp, BatchOptions, BatchResults } from './batch';
 import { loadBinding } from './binding';
-import type { NativeOpName, NativeRing } from './binding';
+import type { NativeRing } from './binding';
 import { Engine } from './engine';
+import { ERR_INVALID_ARG_VALUE, nodeError, uvError } from './errors';
+import { kEngine } from './ops/define';
+import { OPS } from './ops/registry';
+import type { RingMethods } from './ops/registry';
 import { Stager } from './stage';
-import { ERR_INVALID_ARG_VALUE, destroyedError, nodeError, uvError } from './errors';
-import { close } from './ops/close';
-import { fallocate } from './ops/fallocate';
-import { fsync } from './ops/fsync';
-import { ftruncate } from './ops/ftruncate';
-import { mkdir } from './ops/mkdir';
-import { NopOp } from './ops/nop';
-import type { Op } from './ops/op';
-import { open } from './ops/open';
-import { ReadOp, read } from './ops/read';
-import { readv } from './ops/readv';
-import { rename } from './ops/rename';
-import { fstat, stat } from './ops/stat';
-import type { StatOptions } from './ops/stat';
-import { unlink } from './ops/unlink';
-import { WriteOp, write } from './ops/write';
-import { writev } from './ops/writev';
 import { validateBoolean, validateObject, validateUint32 } from './validate';
 
 export type Backend = 'io_uring' | 'fs';
@@ -75,22 +61,8 @@ const SETUP_FLAG_NAMES: [number, string][] = [
 ];
 
 // Which ring methods each native op serves, for features.fsFallbackOps.
-const METHODS_BY_OP: Record<string, string[]> = {
-  nop: ['nop'],
-  read: ['read'],
-  write: ['write'],
-  readv: ['readv'],
-  writev: ['writev'],
-  fsync: ['fsync', 'fdatasync'],
-  openat: ['open'],
-  close: ['close'],
-  statx: ['stat', 'lstat', 'fstat'],
-  ftruncate: ['ftruncate'],
-  fallocate: ['fallocate'],
-  unlinkat: ['unlink', 'rmdir'],
-  renameat: ['rename'],
-  mkdirat: ['mkdir'],
-};
+const METHODS_BY_OP: Record<string, string[]> = {};
+for (const def of OPS) (METHODS_BY_OP[def.native] ??= []).push(...Object.keys(def.methods));
 
 function envFlag(name: string): boolean {
   const v = process.env[name];
@@ -128,7 +100,13 @@ function unavailableError(reason: string): Error {
  * One io_uring and its completion handling, bound to the thread that created it.
  * Every method returns a promise; errors are node:fs's.
  */
+// The ops' methods (open, read, stat, …) come from their modules (src/ops/<op>.ts).
+// eslint-disable-next-line @typescript-eslint/no-empty-interface, @typescript-eslint/no-unsafe-declaration-merging
+export interface Ring extends RingMethods {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Ring {
+  declare readonly [kEngine]: Engine;
   /** 'io_uring', or 'fs' when every op runs on node:fs. */
   readonly backend: Backend;
   /** Why the ring runs on node:fs, or null on io_uring. */
@@ -193,15 +171,19 @@ export class Ring {
       reason = 'the native ring could not describe itself (info() failed)';
       if (strict) throw unavailableError(reason);
     }
-    const ops: Record<string, boolean> = info ? { ...info.ops } : Object.fromEntries(Object.keys(METHODS_BY_OP).map((k) => [k, false]));
+    const ops: Record<string, boolean> = Object.fromEntries(Object.keys(METHODS_BY_OP).map((k) => [k, false]));
+    // An op the addon does not know (an addon older than this JavaScript) runs on
+    // node:fs, like an op the kernel lacks; never staged under a wrong index.
+    if (info) for (const name of Object.keys(ops)) ops[name] = info.ops[name] === true && Object.hasOwn(info.opIndex, name);
     // URING_FS_DISABLE_OPS=ftruncate,statx: treat these opcodes as missing, as an
     // older kernel would, so the per-op node:fs path can be exercised anywhere.
     for (const name of (process.env.URING_FS_DISABLE_OPS ?? '').split(',')) {
       if (Object.hasOwn(ops, name.trim())) ops[name.trim()] = false;
     }
     const cap = info ? info.cqEntries : 2 * entries;
-    engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? (info.opIndex as Record<NativeOpName, number>) : null);
+    engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? info.opIndex : null);
     this.#engine = engine;
+    Object.defineProperty(this, kEngine, { value: engine });
     // The native side holds the callback only weakly while idle; this keeps it
     // alive exactly as long as the ring object.
     this.#onComplete = onComplete;
@@ -228,130 +210,12 @@ export class Ring {
     return this.#engine.destroyed;
   }
 
-  #run<T>(make: () => Op<T>): Promise<T> {
-    let op: Op<T>;
-    try {
-      op = make();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#engine.run(op);
-  }
-
-  /** Opens `path`; resolves with the fd. Flags and mode as node:fs takes them. */
-  open(path: PathLike, flags: string | number = 'r', mode: string | number = 0o666): Promise<number> {
-    return this.#run(() => open(path, flags, mode));
-  }
-
-  close(fd: number): Promise<void> {
-    return this.#run(() => close(fd));
-  }
-
-  /**
-   * Reads up to `view.byteLength` bytes at `position` (undefined, null or -1: the
-   * file's current position) into `view`; resolves with the bytes read (0 at EOF).
-   */
-  read(fd: number, view: ArrayBufferView, position?: Position): Promise<number> {
-    let op: ReadOp;
-    try {
-      op = read(fd, view, position);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    // node:fs resolves zero-length reads without a syscall.
-    if (op.view.byteLength === 0) return this.#engine.destroyed ? Promise.reject(destroyedError('read')) : Promise.resolve(0);
-    return this.#engine.run(op);
-  }
-
-  /** Writes all of `view` at `position`, continuing short writes; resolves with the bytes written. */
-  write(fd: number, view: ArrayBufferView, position?: Position): Promise<number> {
-    let op: WriteOp;
-    try {
-      op = write(fd, view, position);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#engine.run(op);
-  }
-
-  readv(fd: number, views: readonly ArrayBufferView[], position?: Position): Promise<number> {
-    return this.#run(() => readv(fd, views, position));
-  }
-
-  writev(fd: number, views: readonly ArrayBufferView[], position?: Position): Promise<number> {
-    return this.#run(() => writev(fd, views, position));
-  }
-
-  fsync(fd: number): Promise<void> {
-    return this.#run(() => fsync(fd, false));
-  }
-
-  fdatasync(fd: number): Promise<void> {
-    return this.#run(() => fsync(fd, true));
-  }
-
-  stat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
-  stat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
-  stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
-  stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
-    return this.#run(() => stat('stat', path, options));
-  }
-
-  lstat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
-  lstat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
-  lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
-  lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
-    return this.#run(() => stat('lstat', path, options));
-  }
-
-  fstat(fd: number, options?: StatOptions & { bigint?: false }): Promise<Stats>;
-  fstat(fd: number, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
-  fstat(fd: number, options?: StatOptions): Promise<Stats | BigIntStats>;
-  fstat(fd: number, options?: StatOptions): Promise<Stats | BigIntStats> {
-    return this.#run(() => fstat(fd, options));
-  }
-
-  /** Truncates (or extends with zeros) to `len` bytes; negative lengths mean 0, as in node:fs. */
-  ftruncate(fd: number, len = 0): Promise<void> {
-    return this.#run(() => ftruncate(fd, len));
-  }
-
-  /** fallocate(2): `mode` 0 allocates (extending the size), or FALLOC_FL_* flags. */
-  fallocate(fd: number, offset: number, len: number, mode = 0): Promise<void> {
-    return this.#run(() => fallocate(fd, offset, len, mode));
-  }
-
-  unlink(path: PathLike): Promise<void> {
-    return this.#run(() => unlink('unlink', path));
-  }
-
-  rmdir(path: PathLike): Promise<void> {
-    return this.#run(() => unlink('rmdir', path));
-  }
-
-  /**
-   * Creates a directory. `options`: a mode (default 0o777) or `{ mode, recursive }`;
-   * with `recursive` resolves with the first directory created, as node:fs does.
-   */
-  mkdir(path: PathLike, options?: number | string | { mode?: number | string; recursive?: boolean }): Promise<string | undefined> {
-    return this.#run(() => mkdir(path, options));
-  }
-
-  rename(oldPath: PathLike, newPath: PathLike): Promise<void> {
-    return this.#run(() => rename(oldPath, newPath));
-  }
-
-  /** A no-op through the ring. */
-  nop(): Promise<void> {
-    return this.#engine.run(new NopOp());
-  }
-
   /**
    * Runs many ops with one submission; resolves, in order, with each op's
    * settled result. With `{ link: true }` they run as one chain.
    */
-  batch(ops: readonly BatchOp[], options?: BatchOptions): Promise<BatchResult[]> {
-    return runBatch(this.#engine, ops, options);
+  batch<const T extends readonly BatchOp[]>(ops: T, options?: BatchOptions): Promise<BatchResults<T>> {
+    return runBatch(this.#engine, ops, options) as Promise<BatchResults<T>>;
   }
 
   /**
@@ -364,6 +228,12 @@ export class Ring {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.destroy();
+  }
+}
+
+for (const def of OPS) {
+  for (const [name, method] of Object.entries(def.methods)) {
+    Object.defineProperty(Ring.prototype, name, { value: method, writable: true, configurable: true, enumerable: false });
   }
 }
 

@@ -1,6 +1,10 @@
-import { viaFs } from '../fallback';
-import { validateFd } from '../validate';
+import * as fs from 'node:fs';
+
+import { callVoid } from '../fallback';
+import type { Ring } from '../ring';
 import type { Stager } from '../stage';
+import { validateFd } from '../validate';
+import { defineOp, run } from './define';
 import { Op } from './op';
 
 /** close(fd). */
@@ -19,10 +23,22 @@ export class CloseOp extends Op<void> {
   complete(): void {}
 
   viaFs(): Promise<void> {
-    return viaFs.close(this.fd);
+    return callVoid((cb) => fs.close(this.fd, cb));
   }
 }
 
 export function close(fd: unknown): CloseOp {
   return new CloseOp(validateFd(fd));
 }
+
+export const def = defineOp({
+  native: 'close',
+  methods: {
+    close(this: Ring, fd: number): Promise<void> {
+      return run(this, () => close(fd));
+    },
+  },
+  batch: {
+    close: (e: { fd: number }) => close(e.fd),
+  },
+});

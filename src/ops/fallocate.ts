@@ -1,6 +1,12 @@
-import { viaFs } from '../fallback';
-import { validateFd, validateInt32, validateInteger } from '../validate';
+import * as fs from 'node:fs';
+import type { Stats } from 'node:fs';
+
+import { uvError } from '../errors';
+import { call, callVoid } from '../fallback';
+import type { Ring } from '../ring';
 import type { Stager } from '../stage';
+import { validateFd, validateInt32, validateInteger } from '../validate';
+import { defineOp, run } from './define';
 import { Op } from './op';
 
 /**
@@ -30,8 +36,46 @@ export class FallocateOp extends Op<void> {
 
   complete(): void {}
 
-  viaFs(): Promise<void> {
-    return viaFs.fallocate(this.fd, this.offset, this.len, this.mode);
+  async viaFs(): Promise<void> {
+    try {
+      await emulateFallocate(this.fd, this.offset, this.len, this.mode);
+    } catch (err) {
+      // The emulation's own steps (fstat, write, ftruncate) fail as fallocate(2) would.
+      const errno = (err as NodeJS.ErrnoException).errno;
+      throw typeof errno === 'number' && (err as NodeJS.ErrnoException).syscall !== 'fallocate' ? uvError(errno, 'fallocate') : err;
+    }
+  }
+}
+
+/**
+ * node:fs has no fallocate. The modes whose visible effect node:fs can produce
+ * are emulated: 0 and ZERO_RANGE extend the file (ZERO_RANGE and PUNCH_HOLE also
+ * zero the range), KEEP_SIZE alone changes nothing visible. Others: EOPNOTSUPP.
+ */
+async function emulateFallocate(fd: number, offset: number, len: number, mode: number): Promise<void> {
+  const KEEP_SIZE = 0x01;
+  const PUNCH_HOLE = 0x02;
+  const ZERO_RANGE = 0x10;
+  if (len <= 0 || offset < 0) throw uvError(-22, 'fallocate');
+  if ((mode & ~(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE)) !== 0 || (mode & PUNCH_HOLE && !(mode & KEEP_SIZE))) {
+    throw uvError(-95, 'fallocate');
+  }
+  const st = await call<Stats>((cb) => fs.fstat(fd, cb));
+  // fallocate(2) needs an fd open for writing (EBADF otherwise) whatever the
+  // mode; a zero-length write checks exactly that and changes nothing.
+  await call<number>((cb) => fs.write(fd, Buffer.alloc(0), 0, 0, null, cb));
+  if (!st.isFile()) throw uvError(st.isDirectory() ? -21 : -19, 'fallocate');
+  const end = offset + len;
+  if (mode & (PUNCH_HOLE | ZERO_RANGE)) {
+    const zeroEnd = mode & KEEP_SIZE ? Math.min(end, st.size) : end;
+    const zeros = Buffer.alloc(Math.min(1 << 20, Math.max(0, zeroEnd - offset)));
+    for (let at = offset; at < zeroEnd; at += zeros.length) {
+      const n = Math.min(zeros.length, zeroEnd - at);
+      await call<number>((cb) => fs.write(fd, zeros, 0, n, at, cb));
+    }
+  }
+  if (!(mode & KEEP_SIZE) && end > st.size) {
+    await callVoid((cb) => fs.ftruncate(fd, end, cb));
   }
 }
 
@@ -42,3 +86,16 @@ export function fallocate(fd: unknown, offset: unknown, len: unknown, mode: unkn
   validateInt32(mode, 'mode', 0);
   return new FallocateOp(validFd, offset, len, mode);
 }
+
+export const def = defineOp({
+  native: 'fallocate',
+  methods: {
+    /** fallocate(2): `mode` 0 allocates (extending the size), or FALLOC_FL_* flags. */
+    fallocate(this: Ring, fd: number, offset: number, len: number, mode = 0): Promise<void> {
+      return run(this, () => fallocate(fd, offset, len, mode));
+    },
+  },
+  batch: {
+    fallocate: (e: { fd: number; offset: number; len: number; mode?: number }) => fallocate(e.fd, e.offset, e.len, e.mode ?? 0),
+  },
+});

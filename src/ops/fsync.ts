@@ -1,6 +1,10 @@
-import { viaFs } from '../fallback';
-import { validateFd } from '../validate';
+import * as fs from 'node:fs';
+
+import { callVoid } from '../fallback';
+import type { Ring } from '../ring';
 import type { Stager } from '../stage';
+import { validateFd } from '../validate';
+import { defineOp, run } from './define';
 import { Op } from './op';
 
 /** fsync(fd) or, with datasync, fdatasync(fd). */
@@ -24,10 +28,26 @@ export class FsyncOp extends Op<void> {
   complete(): void {}
 
   viaFs(): Promise<void> {
-    return viaFs.fsync(this.fd, this.datasync);
+    return callVoid((cb) => (this.datasync ? fs.fdatasync(this.fd, cb) : fs.fsync(this.fd, cb)));
   }
 }
 
 export function fsync(fd: unknown, datasync: boolean): FsyncOp {
   return new FsyncOp(validateFd(fd), datasync);
 }
+
+export const def = defineOp({
+  native: 'fsync',
+  methods: {
+    fsync(this: Ring, fd: number): Promise<void> {
+      return run(this, () => fsync(fd, false));
+    },
+    fdatasync(this: Ring, fd: number): Promise<void> {
+      return run(this, () => fsync(fd, true));
+    },
+  },
+  batch: {
+    fsync: (e: { fd: number }) => fsync(e.fd, false),
+    fdatasync: (e: { fd: number }) => fsync(e.fd, true),
+  },
+});

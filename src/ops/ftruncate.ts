@@ -1,6 +1,10 @@
-import { viaFs } from '../fallback';
-import { validateFd, validateInteger } from '../validate';
+import * as fs from 'node:fs';
+
+import { callVoid } from '../fallback';
+import type { Ring } from '../ring';
 import type { Stager } from '../stage';
+import { validateFd, validateInteger } from '../validate';
+import { defineOp, run } from './define';
 import { Op } from './op';
 
 /** ftruncate(fd, len). IORING_OP_FTRUNCATE needs Linux 6.9; older kernels use node:fs. */
@@ -23,7 +27,7 @@ export class FtruncateOp extends Op<void> {
   complete(): void {}
 
   viaFs(): Promise<void> {
-    return viaFs.ftruncate(this.fd, this.len);
+    return callVoid((cb) => fs.ftruncate(this.fd, this.len, cb));
   }
 }
 
@@ -33,3 +37,16 @@ export function ftruncate(fd: unknown, len: unknown = 0): FtruncateOp {
   validateInteger(len, 'len');
   return new FtruncateOp(validFd, Math.max(0, len));
 }
+
+export const def = defineOp({
+  native: 'ftruncate',
+  methods: {
+    /** Truncates (or extends with zeros) to `len` bytes; negative lengths mean 0, as in node:fs. */
+    ftruncate(this: Ring, fd: number, len = 0): Promise<void> {
+      return run(this, () => ftruncate(fd, len));
+    },
+  },
+  batch: {
+    ftruncate: (e: { fd: number; len?: number }) => ftruncate(e.fd, e.len ?? 0),
+  },
+});

@@ -1,6 +1,10 @@
-import { viaFs } from '../fallback';
-import { parseFileMode, pathToCString, toPathArg, validateBoolean } from '../validate';
+import * as fs from 'node:fs';
+
+import { call } from '../fallback';
+import type { PathLike, Ring } from '../ring';
 import type { Stager } from '../stage';
+import { parseFileMode, pathToCString, toPathArg, validateBoolean } from '../validate';
+import { defineOp, run } from './define';
 import { PathOp } from './op';
 
 /**
@@ -34,7 +38,7 @@ export class MkdirOp extends PathOp<string | undefined> {
   }
 
   viaFs(): Promise<string | undefined> {
-    return viaFs.mkdir(this.path, this.mode, this.recursive);
+    return call((cb) => fs.mkdir(this.path, { mode: this.mode, recursive: this.recursive }, cb));
   }
 }
 
@@ -55,3 +59,24 @@ export function mkdir(path: unknown, options: unknown): MkdirOp {
   validateBoolean(recursive, 'options.recursive');
   return new MkdirOp(p, mode, recursive);
 }
+
+export interface MkdirOptions {
+  mode?: number | string;
+  recursive?: boolean;
+}
+
+export const def = defineOp({
+  native: 'mkdirat',
+  methods: {
+    /**
+     * Creates a directory. `options`: a mode (default 0o777) or `{ mode, recursive }`;
+     * with `recursive` resolves with the first directory created, as node:fs does.
+     */
+    mkdir(this: Ring, path: PathLike, options?: number | string | MkdirOptions): Promise<string | undefined> {
+      return run(this, () => mkdir(path, options));
+    },
+  },
+  batch: {
+    mkdir: (e: { path: PathLike; mode?: string | number }) => mkdir(e.path, e.mode),
+  },
+});

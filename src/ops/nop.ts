@@ -1,4 +1,6 @@
+import type { Ring } from '../ring';
 import type { Stager } from '../stage';
+import { defineOp, run } from './define';
 import { Op } from './op';
 
 /** A no-op through the ring: the cost of one round trip between JS and the kernel. */
@@ -19,6 +21,15 @@ export class NopOp extends Op<void> {
   }
 }
 
-export function nop(): NopOp {
-  return new NopOp();
-}
+export const def = defineOp({
+  native: 'nop',
+  methods: {
+    /** A no-op through the ring. */
+    nop(this: Ring): Promise<void> {
+      return run(this, () => new NopOp());
+    },
+  },
+  batch: {
+    nop: (_e: object) => new NopOp(),
+  },
+});

@@ -1,8 +1,11 @@
-import { viaFs } from '../fallback';
-import { parseFileMode, pathToCString, stringToFlags, toPathArg } from '../validate';
-import type { Stager } from '../stage';
-import { PathOp } from './op';
+import * as fs from 'node:fs';
 
+import { call } from '../fallback';
+import type { PathLike, Ring } from '../ring';
+import type { Stager } from '../stage';
+import { parseFileMode, pathToCString, stringToFlags, toPathArg } from '../validate';
+import { defineOp, run } from './define';
+import { PathOp } from './op';
 
 /** open(path, flags, mode) → fd. O_CLOEXEC is added, as node:fs does. */
 export class OpenOp extends PathOp<number> {
@@ -32,7 +35,7 @@ export class OpenOp extends PathOp<number> {
   }
 
   viaFs(): Promise<number> {
-    return viaFs.open(this.path, this.openFlags, this.mode);
+    return call((cb) => fs.open(this.path, this.openFlags, this.mode, cb));
   }
 }
 
@@ -41,3 +44,16 @@ export function open(path: unknown, flags: unknown, mode: unknown): OpenOp {
   const f = stringToFlags(flags);
   return new OpenOp(p, f, parseFileMode(mode, 'mode', 0o666));
 }
+
+export const def = defineOp({
+  native: 'openat',
+  methods: {
+    /** Opens `path`; resolves with the fd. Flags and mode as node:fs takes them. */
+    open(this: Ring, path: PathLike, flags: string | number = 'r', mode: string | number = 0o666): Promise<number> {
+      return run(this, () => open(path, flags, mode));
+    },
+  },
+  batch: {
+    open: (e: { path: PathLike; flags?: string | number; mode?: string | number }) => open(e.path, e.flags, e.mode),
+  },
+});

@@ -1,6 +1,11 @@
-import { viaFs } from '../fallback';
+import * as fs from 'node:fs';
+
+import { destroyedError } from '../errors';
+import { type View, call } from '../fallback';
+import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { defineOp, engineOf, run } from './define';
 import { MAX_RW, Op } from './op';
 
 /** read(fd, view, position): up to view.byteLength bytes into the view. */
@@ -43,7 +48,8 @@ export class ReadOp extends Op<number> {
   }
 
   viaFs(): Promise<number> {
-    return viaFs.read(this.fd, this.view, this.position);
+    const { view, position } = this;
+    return call((cb) => fs.read(this.fd, view as View, 0, this.length, position === -1 ? null : position, cb));
   }
 }
 
@@ -52,3 +58,27 @@ export function read(fd: unknown, view: unknown, position: unknown): ReadOp {
   validateBufferView(view, 'buffer');
   return new ReadOp(validFd, view, normalizePosition(position, view.byteLength));
 }
+
+export const def = defineOp({
+  native: 'read',
+  methods: {
+    /**
+     * Reads up to `view.byteLength` bytes at `position` (undefined, null or -1: the
+     * file's current position) into `view`; resolves with the bytes read (0 at EOF).
+     */
+    read(this: Ring, fd: number, view: ArrayBufferView, position?: Position): Promise<number> {
+      let op: ReadOp;
+      try {
+        op = read(fd, view, position);
+        // node:fs resolves zero-length reads without a syscall.
+        if (op.length === 0) return engineOf(this).destroyed ? Promise.reject(destroyedError('read')) : Promise.resolve(0);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return run(this, () => op);
+    },
+  },
+  batch: {
+    read: (e: { fd: number; buffer: ArrayBufferView; position?: Position }) => read(e.fd, e.buffer, e.position),
+  },
+});

@@ -1,7 +1,11 @@
+import * as fs from 'node:fs';
+
 import { ERR_INVALID_ARG_TYPE } from '../errors';
-import { viaFs } from '../fallback';
+import { type View, call, pos } from '../fallback';
+import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { defineOp, run } from './define';
 import { Op } from './op';
 
 /** The kernel takes at most IOV_MAX (1024) iovecs per call; libuv reads only those too. */
@@ -72,7 +76,7 @@ export class ReadvOp extends Op<number> {
   }
 
   viaFs(): Promise<number> {
-    return viaFs.readv(this.fd, this.views, this.position);
+    return call((cb) => fs.readv(this.fd, this.views as View[], pos(this.position), cb));
   }
 }
 
@@ -91,3 +95,16 @@ export function readv(fd: unknown, views: unknown, position: unknown): ReadvOp {
   list.forEach((v) => validateBufferView(v, 'buffers'));
   return new ReadvOp(validFd, list, normalizePosition(position));
 }
+
+export const def = defineOp({
+  native: 'readv',
+  methods: {
+    /** Scatter read: fills the views in order; resolves with the total bytes read. */
+    readv(this: Ring, fd: number, views: readonly ArrayBufferView[], position?: Position): Promise<number> {
+      return run(this, () => readv(fd, views, position));
+    },
+  },
+  batch: {
+    readv: (e: { fd: number; buffers: readonly ArrayBufferView[]; position?: Position }) => readv(e.fd, e.buffers, e.position),
+  },
+});

@@ -1,7 +1,11 @@
+import * as fs from 'node:fs';
+
 import { uvError } from '../errors';
-import { viaFs } from '../fallback';
-import { pathToCString, toPathArg } from '../validate';
+import { callVoid } from '../fallback';
+import type { PathLike, Ring } from '../ring';
 import type { Stager } from '../stage';
+import { pathToCString, toPathArg } from '../validate';
+import { defineOp, run } from './define';
 import { PathOp } from './op';
 
 /** rename(from, to); errors carry both as `path` and `dest`, as node:fs's do. */
@@ -30,7 +34,7 @@ export class RenameOp extends PathOp<void> {
   }
 
   viaFs(): Promise<void> {
-    return viaFs.rename(this.path, this.dest);
+    return callVoid((cb) => fs.rename(this.path, this.dest, cb));
   }
 }
 
@@ -39,3 +43,15 @@ export function rename(from: unknown, to: unknown): RenameOp {
   const newPath = toPathArg(to, 'newPath');
   return new RenameOp(oldPath, newPath);
 }
+
+export const def = defineOp({
+  native: 'renameat',
+  methods: {
+    rename(this: Ring, oldPath: PathLike, newPath: PathLike): Promise<void> {
+      return run(this, () => rename(oldPath, newPath));
+    },
+  },
+  batch: {
+    rename: (e: { from: PathLike; to: PathLike }) => rename(e.from, e.to),
+  },
+});

@@ -1,10 +1,13 @@
+import * as fs from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';
 
 import { uvError } from '../errors';
-import { viaFs } from '../fallback';
+import { type Cb, call } from '../fallback';
+import type { PathLike, Ring } from '../ring';
+import type { Stager } from '../stage';
 import { STATX_SIZE, statsFromStatx } from '../stats';
 import { pathToCString, toPathArg, validateFd } from '../validate';
-import type { Stager } from '../stage';
+import { defineOp, run } from './define';
 import { Op } from './op';
 
 const AT_FDCWD = -100;
@@ -58,10 +61,11 @@ export class StatOp extends Op<Stats | BigIntStats> {
   }
 
   viaFs(): Promise<Stats | BigIntStats> {
-    const { target } = this;
-    return typeof target === 'number'
-      ? viaFs.fstat(target, this.bigint)
-      : viaFs.stat(this.syscall as 'stat' | 'lstat', target, this.bigint);
+    const { target, bigint } = this;
+    type StatsCb = Cb<Stats | BigIntStats>;
+    if (typeof target === 'number') return call((cb) => fs.fstat(target, { bigint }, cb as StatsCb));
+    const kind = this.syscall as 'stat' | 'lstat';
+    return call((cb) => fs[kind](target, { bigint }, cb as StatsCb));
   }
 }
 
@@ -81,3 +85,34 @@ export function fstat(fd: unknown, options: unknown): StatOp {
   const bigint = bigintOption(options);
   return new StatOp('fstat', validateFd(fd), bigint);
 }
+
+type StatMethod = {
+  (path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
+  (path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+  (path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
+};
+type FstatMethod = {
+  (fd: number, options?: StatOptions & { bigint?: false }): Promise<Stats>;
+  (fd: number, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+  (fd: number, options?: StatOptions): Promise<Stats | BigIntStats>;
+};
+
+export const def = defineOp({
+  native: 'statx',
+  methods: {
+    stat: function (this: Ring, path: PathLike, options?: StatOptions) {
+      return run(this, () => stat('stat', path, options));
+    } as StatMethod,
+    lstat: function (this: Ring, path: PathLike, options?: StatOptions) {
+      return run(this, () => stat('lstat', path, options));
+    } as StatMethod,
+    fstat: function (this: Ring, fd: number, options?: StatOptions) {
+      return run(this, () => fstat(fd, options));
+    } as FstatMethod,
+  },
+  batch: {
+    stat: (e: { path: PathLike; bigint?: boolean }) => stat('stat', e.path, { bigint: e.bigint ?? false }),
+    lstat: (e: { path: PathLike; bigint?: boolean }) => stat('lstat', e.path, { bigint: e.bigint ?? false }),
+    fstat: (e: { fd: number; bigint?: boolean }) => fstat(e.fd, { bigint: e.bigint ?? false }),
+  },
+});

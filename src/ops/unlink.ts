@@ -1,6 +1,10 @@
-import { viaFs } from '../fallback';
-import { pathToCString, toPathArg } from '../validate';
+import * as fs from 'node:fs';
+
+import { callVoid } from '../fallback';
+import type { PathLike, Ring } from '../ring';
 import type { Stager } from '../stage';
+import { pathToCString, toPathArg } from '../validate';
+import { defineOp, run } from './define';
 import { PathOp } from './op';
 
 const AT_REMOVEDIR = 0x200;
@@ -24,7 +28,7 @@ export class UnlinkOp extends PathOp<void> {
   complete(): void {}
 
   viaFs(): Promise<void> {
-    return this.syscall === 'rmdir' ? viaFs.rmdir(this.path) : viaFs.unlink(this.path);
+    return callVoid((cb) => (this.syscall === 'rmdir' ? fs.rmdir(this.path, cb) : fs.unlink(this.path, cb)));
   }
 }
 
@@ -32,3 +36,19 @@ export class UnlinkOp extends PathOp<void> {
 export function unlink(kind: 'unlink' | 'rmdir', path: unknown): UnlinkOp {
   return new UnlinkOp(kind, toPathArg(path));
 }
+
+export const def = defineOp({
+  native: 'unlinkat',
+  methods: {
+    unlink(this: Ring, path: PathLike): Promise<void> {
+      return run(this, () => unlink('unlink', path));
+    },
+    rmdir(this: Ring, path: PathLike): Promise<void> {
+      return run(this, () => unlink('rmdir', path));
+    },
+  },
+  batch: {
+    unlink: (e: { path: PathLike }) => unlink('unlink', e.path),
+    rmdir: (e: { path: PathLike }) => unlink('rmdir', e.path),
+  },
+});

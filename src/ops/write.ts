@@ -1,8 +1,12 @@
-import { viaFs } from '../fallback';
+import * as fs from 'node:fs';
+
+import { type View, call, pos } from '../fallback';
+import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { defineOp, run } from './define';
 import { AGAIN, Again, MAX_RW, Op } from './op';
-import { ContinuedWrite } from './progress';
+import { ContinuedWrite, withBytesWritten } from './progress';
 
 /**
  * write(fd, view, position): all of the view. A short write (a full disk, a
@@ -62,8 +66,31 @@ export class WriteOp extends Op<number> {
     return this.progress.withBytesWritten(super.error(res));
   }
 
-  viaFs(): Promise<number> {
-    return viaFs.write(this.fd, this.view, this.progress.position);
+  /**
+   * Writes all of the view, continuing short writes like the ring does, in
+   * pieces of at most MAX_RW_COUNT bytes (node:fs refuses lengths over 2^31-1,
+   * which the ring writes).
+   */
+  async viaFs(): Promise<number> {
+    const { fd, view, length } = this;
+    const position = this.progress.position;
+    // A view over a detached buffer has no bytes (and cannot be re-viewed): node writes 0.
+    if (length === 0) return call((cb) => fs.write(fd, view as View, 0, 0, pos(position), cb));
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, length);
+    let done = 0;
+    do {
+      const at = position === -1 ? null : Number(position) + done;
+      const len = Math.min(length - done, MAX_RW);
+      let n: number;
+      try {
+        n = await call<number>((cb) => fs.write(fd, bytes, done, len, at, cb));
+      } catch (err) {
+        throw withBytesWritten(err as Error, done);
+      }
+      if (n === 0) break;
+      done += n;
+    } while (done < length);
+    return done;
   }
 }
 
@@ -72,3 +99,16 @@ export function write(fd: unknown, view: unknown, position: unknown): WriteOp {
   validateBufferView(view, 'buffer');
   return new WriteOp(validFd, view, normalizePosition(position, view.byteLength));
 }
+
+export const def = defineOp({
+  native: 'write',
+  methods: {
+    /** Writes all of `view` at `position`, continuing short writes; resolves with the bytes written. */
+    write(this: Ring, fd: number, view: ArrayBufferView, position?: Position): Promise<number> {
+      return run(this, () => write(fd, view, position));
+    },
+  },
+  batch: {
+    write: (e: { fd: number; buffer: ArrayBufferView; position?: Position }) => write(e.fd, e.buffer, e.position),
+  },
+});

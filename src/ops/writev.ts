@@ -1,8 +1,12 @@
-import { viaFs } from '../fallback';
+import * as fs from 'node:fs';
+
+import { type View, call, pos } from '../fallback';
+import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { normalizePosition, validateFd } from '../validate';
-import { AGAIN, Again, Op } from './op';
-import { ContinuedWrite, remainingViews } from './progress';
+import { defineOp, run } from './define';
+import { AGAIN, Again, MAX_RW, Op } from './op';
+import { ContinuedWrite, remainingViews, withBytesWritten } from './progress';
 import { IOV_MAX, ViewList, stageViews, validateViews, viewList } from './readv';
 
 /** writev(fd, views, position): all of every view, short writes continued. */
@@ -58,8 +62,39 @@ export class WritevOp extends Op<number> {
     return this.progress.withBytesWritten(super.error(res));
   }
 
-  viaFs(): Promise<number> {
-    return viaFs.writev(this.fd, this.views, this.progress.position);
+  /**
+   * Writes all of every view, continuing short writes like the ring does, in
+   * calls of at most IOV_MAX views and MAX_RW_COUNT bytes: node:fs passes more
+   * to writev(2), which writes at most that, and reports a total past 2^31-1 as
+   * a negative number.
+   */
+  async viaFs(): Promise<number> {
+    const { fd, total } = this;
+    const position = this.progress.position;
+    if (this.views.length === 0) return call((cb) => fs.writev(fd, [], pos(position), cb));
+    let pending = viewList(this.views);
+    let done = 0;
+    do {
+      const chunk: ArrayBufferView[] = [];
+      let bytes = 0;
+      for (let i = 0; i < pending.views.length && chunk.length < IOV_MAX && bytes < MAX_RW; i++) {
+        const v = pending.views[i];
+        const take = Math.min(pending.lengths[i], MAX_RW - bytes);
+        chunk.push(take === v.byteLength ? v : new Uint8Array(v.buffer, v.byteOffset, take));
+        bytes += take;
+      }
+      const at = position === -1 ? null : Number(position) + done;
+      let n: number;
+      try {
+        n = await call<number>((cb) => fs.writev(fd, chunk as View[], at, cb));
+      } catch (err) {
+        throw withBytesWritten(err as Error, done);
+      }
+      done += n;
+      if (n === 0 || done >= total) break;
+      pending = viewList(remainingViews(pending.views, pending.lengths, n));
+    } while (done < total);
+    return done;
   }
 }
 
@@ -67,3 +102,16 @@ export function writev(fd: unknown, views: unknown, position: unknown): WritevOp
   const validFd = validateFd(fd);
   return new WritevOp(validFd, validateViews(views), normalizePosition(position));
 }
+
+export const def = defineOp({
+  native: 'writev',
+  methods: {
+    /** Gather write: writes all of every view, in order, continuing short writes; resolves with the total. */
+    writev(this: Ring, fd: number, views: readonly ArrayBufferView[], position?: Position): Promise<number> {
+      return run(this, () => writev(fd, views, position));
+    },
+  },
+  batch: {
+    writev: (e: { fd: number; buffers: readonly ArrayBufferView[]; position?: Position }) => writev(e.fd, e.buffers, e.position),
+  },
+});
