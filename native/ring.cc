@@ -244,11 +244,8 @@ int Ring::PrepStaged(uint32_t k, io_uring_sqe* sqe) {
   uint32_t op = static_cast<uint32_t>(d[kOp]);
   uint32_t slot = static_cast<uint32_t>(d[kTag]) & 0xffff;
   if (op >= kOpCount) return -EINVAL;
-  napi_value objects = stage_refs_[2].Value();
-  OpArgs args{env_, d + kFirstInt, stage_f64_ + kStageFloats * k, static_cast<uint32_t>(d[kInt64Mask]), {}, slots_[slot]};
-  for (uint32_t j = 0; j < kStageObjects; j++) {
-    if (napi_get_element(env_, objects, kStageObjects * k + j, &args.objects[j]) != napi_ok) return -EFAULT;
-  }
+  OpArgs args{env_,          d + kFirstInt, stage_f64_ + kStageFloats * k, static_cast<uint32_t>(d[kInt64Mask]),
+              staged_objects_, kStageObjects * k, slots_[slot]};
   return kPreps[op](args, sqe);
 }
 
@@ -265,6 +262,7 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
   if (napi_get_value_uint32(env, info[0], &n) != napi_ok || !stage_i32_) return Napi::Number::New(env, -EINVAL);
   if (!live_) return Napi::Number::New(env, -EBADFD);
   if (n > stage_cap_) return Napi::Number::New(env, -EINVAL);
+  staged_objects_ = stage_refs_[2].Value();
   uint32_t chain_left = 0;   // records left in the chain being queued, this one included
   bool chain_failed = false;  // a member was refused: the rest of the chain is cancelled
   for (uint32_t k = 0; k < n; k++) {

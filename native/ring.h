@@ -100,6 +100,7 @@ class Ring {
   Napi::Reference<Napi::Value> stage_refs_[3];
   bool retry_armed_ = false;
   bool in_prepare_ = false;
+  napi_value staged_objects_ = nullptr;  // during QueueStaged: the staging area's objects array
   // Fault injection for the tests (URING_FS_FAULTS="sqe=N,submit=M", read at
   // init): every Nth op or chain is refused an SQE as if the kernel would not
   // take more; M submits from the loop in a row fail with -EBUSY, then one goes

@@ -42,8 +42,9 @@ export class Engine {
   readonly #results: Int32Array;
   readonly #stager: Stager | null;
   readonly #opIndex: Readonly<Record<NativeOpName, number>> | null;
-  /** Ops described in the staging area, by record, not yet handed to the addon. */
-  readonly #staged: Op[] = [];
+  /** Ops described in the staging area, by record, not yet handed to the addon (the first #nStaged). */
+  readonly #staged: (Op | undefined)[];
+  #nStaged = 0;
   /** While a chain is being staged: it must reach the addon in one call. */
   #holdFlush = false;
   #backlog: (Item | undefined)[] = [];
@@ -82,6 +83,7 @@ export class Engine {
     this.#free = new Uint32Array(cap);
     for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
     this.#freeTop = cap;
+    this.#staged = new Array<Op | undefined>(cap).fill(undefined);
   }
 
   /** Runs one op; its promise settles exactly once. */
@@ -299,8 +301,8 @@ export class Engine {
     op.slot = slot;
     this.inflight++;
     const s = this.#stager as Stager;
-    const k = this.#staged.length;
-    this.#staged.push(op);
+    const k = this.#nStaged++;
+    this.#staged[k] = op;
     s.begin(k, slot | (op.flags << 16), gen, (this.#opIndex as Record<NativeOpName, number>)[op.native]);
     op.stage(s);
     if (k === 0 && !this.#holdFlush) this.#scheduleFlush();
@@ -312,13 +314,13 @@ export class Engine {
    * that, ops staged in the same turn go together when the microtasks run.
    */
   #scheduleFlush(): void {
-    if (this.inflight === this.#staged.length) this.#flush();
+    if (this.inflight === this.#nStaged) this.#flush();
     else queueMicrotask(this.#flush);
   }
 
   #issueLinked(ops: Op[]): void {
     const s = this.#stager as Stager;
-    const first = this.#staged.length;
+    const first = this.#nStaged;
     this.#holdFlush = true;
     s.chainPositions = ops.some((op) => op.curFd >= 0) ? new Map() : null;
     try {
@@ -339,7 +341,7 @@ export class Engine {
   /** Hands everything staged to the addon: one call, however many ops. */
   readonly #flush = (): void => {
     const staged = this.#staged;
-    const n = staged.length;
+    const n = this.#nStaged;
     if (n === 0) return;
     const native = this.native;
     let handled = native === null ? EBADFD : native.queueStaged(n);
@@ -349,19 +351,20 @@ export class Engine {
     let statuses: number[] | undefined;
     let rest: Op[] | undefined;
     if (handled < 0) {
-      failed = staged.slice();
+      failed = staged.slice(0, n) as Op[];
       statuses = failed.map(() => handled);
     } else {
       for (let k = 0; k < handled; k++) {
         const st = s.status(k);
         if (st === 0) continue;
-        (failed ??= []).push(staged[k]);
+        (failed ??= []).push(staged[k] as Op);
         (statuses ??= []).push(st);
       }
-      if (handled < n) rest = staged.slice(handled);
+      if (handled < n) rest = staged.slice(handled, n) as Op[];
     }
-    s.clear();
-    staged.length = 0;
+    s.clear(n);
+    for (let k = 0; k < n; k++) staged[k] = undefined;
+    this.#nStaged = 0;
     // Nothing above runs user code or stages; what follows may do both.
     if (failed) {
       for (let i = 0; i < failed.length; i++) {

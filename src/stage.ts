@@ -22,7 +22,8 @@ export interface FdPositions {
 export class Stager {
   readonly i32: Int32Array;
   readonly f64: Float64Array;
-  readonly objects: unknown[] = [];
+  /** Two per record, at fixed places (the array keeps its length: no resize per flush). */
+  readonly objects: unknown[];
   readonly #i64: BigInt64Array;
   /** Record being written. */
   #k = 0;
@@ -39,6 +40,7 @@ export class Stager {
   ) {
     this.i32 = new Int32Array(STAGE_INTS * capacity);
     this.f64 = new Float64Array(STAGE_FLOATS * capacity);
+    this.objects = new Array<unknown>(STAGE_OBJECTS * capacity).fill(undefined);
     this.#i64 = new BigInt64Array(this.f64.buffer);
   }
 
@@ -105,7 +107,8 @@ export class Stager {
   }
 
   /** Drops the references of the first n records (the ops themselves keep what the kernel needs). */
-  clear(): void {
-    this.objects.length = 0;
+  clear(n: number): void {
+    const o = this.objects;
+    for (let i = 0; i < STAGE_OBJECTS * n; i++) o[i] = undefined;
   }
 }

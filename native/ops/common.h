@@ -36,8 +36,18 @@ struct OpArgs {
   const int32_t* ints;     // I0..I3
   const double* floats;    // F0..F3
   uint32_t int64_mask;
-  napi_value objects[kStageObjects];
+  napi_value array;        // the staging area's objects
+  uint32_t first;          // index of this record's O0 in it
   std::vector<iovec>& iov;  // the slot's iovec storage, kept until the CQE
+
+  // O<i>, fetched from the objects array when a prep function asks for it (an
+  // element read through the engine API is the costliest part of staging an
+  // op, so only the objects an op uses are read). undefined if unreadable.
+  napi_value Obj(size_t i) const {
+    napi_value v = nullptr;
+    if (napi_get_element(env, array, first + static_cast<uint32_t>(i), &v) != napi_ok) napi_get_undefined(env, &v);
+    return v;
+  }
 
   int32_t Int(size_t i) const { return ints[i]; }
   uint32_t Uint(size_t i) const { return static_cast<uint32_t>(ints[i]); }
@@ -60,7 +70,7 @@ struct OpArgs {
   const char* Path(size_t i) const {
     char* data = nullptr;
     size_t len = 0;
-    if (napi_get_buffer_info(env, objects[i], reinterpret_cast<void**>(&data), &len) != napi_ok) return nullptr;
+    if (napi_get_buffer_info(env, Obj(i), reinterpret_cast<void**>(&data), &len) != napi_ok) return nullptr;
     if (len == 0 || data[len - 1] != '\0') return nullptr;
     return data;
   }
@@ -73,7 +83,7 @@ struct OpArgs {
   bool Window(size_t i, size_t at, uint8_t** data, uint32_t* len) const {
     uint8_t* base = nullptr;
     size_t size = 0;
-    if (!ViewOf(env, objects[i], &base, &size)) return false;
+    if (!ViewOf(env, Obj(i), &base, &size)) return false;
     uint64_t off = Size(at);
     uint64_t n = Size(at + 1);
     if (off > size || n > size - off) return false;
@@ -87,21 +97,22 @@ struct OpArgs {
   // Views (object i) and their byte lengths (object i + 1, a Float64Array) as
   // iovecs in the slot's storage, each length checked against its view.
   bool Iovecs(size_t i) const {
+    napi_value views = Obj(i);
     bool is_array = false;
-    if (napi_is_array(env, objects[i], &is_array) != napi_ok || !is_array) return false;
+    if (napi_is_array(env, views, &is_array) != napi_ok || !is_array) return false;
     napi_typedarray_type t;
     size_t count = 0, off = 0;
     void* lens = nullptr;
-    if (napi_get_typedarray_info(env, objects[i + 1], &t, &count, &lens, nullptr, &off) != napi_ok ||
+    if (napi_get_typedarray_info(env, Obj(i + 1), &t, &count, &lens, nullptr, &off) != napi_ok ||
         t != napi_float64_array) {
       return false;
     }
     uint32_t n = 0;
-    if (napi_get_array_length(env, objects[i], &n) != napi_ok || n > count) return false;
+    if (napi_get_array_length(env, views, &n) != napi_ok || n > count) return false;
     iov.resize(n);
     for (uint32_t k = 0; k < n; k++) {
       napi_value item;
-      if (napi_get_element(env, objects[i], k, &item) != napi_ok) return false;
+      if (napi_get_element(env, views, k, &item) != napi_ok) return false;
       uint8_t* data = nullptr;
       size_t size = 0;
       if (!ViewOf(env, item, &data, &size)) return false;
@@ -117,7 +128,7 @@ struct OpArgs {
   uint8_t* Out(size_t i, size_t min) const {
     uint8_t* data = nullptr;
     size_t size = 0;
-    if (!ViewOf(env, objects[i], &data, &size) || !data || size < min) return nullptr;
+    if (!ViewOf(env, Obj(i), &data, &size) || !data || size < min) return nullptr;
     return data;
   }
 
