@@ -47,6 +47,9 @@ export class Engine {
   #nStaged = 0;
   /** While a chain is being staged: it must reach the addon in one call. */
   #holdFlush = false;
+  /** While onComplete settles the ops of a reap. */
+  #inReap = false;
+  #afterReap: (() => void)[] = [];
   #backlog: (Item | undefined)[] = [];
   #head = 0;
   /** Per fd: what waits for a current-position op on that fd, in call order. */
@@ -123,6 +126,7 @@ export class Engine {
   /** Called by the native ring once per reap with `count` triples in `results`. */
   readonly onComplete = (count: number): void => {
     const r = this.#results;
+    this.#inReap = true;
     for (let i = 0; i < count; i++) {
       const slot = r[3 * i];
       const gen = r[3 * i + 1] >>> 0;
@@ -153,6 +157,8 @@ export class Engine {
         this.#issue(op);
       }
     }
+    this.#inReap = false;
+    if (this.#afterReap.length !== 0) this.#runAfterReap();
     if (this.#head < this.#backlog.length) this.#pump();
     if (this.#onDrained) {
       // IORING_ASYNC_CANCEL_ANY reaches only requests already issued: a linked
@@ -161,6 +167,32 @@ export class Engine {
       this.#checkDrained();
     }
   };
+
+  /**
+   * Runs `fn` once the completions being delivered now have all settled (at the
+   * end of this reap), or in a microtask when no reap is delivering. For
+   * consumers that collect many ops' results and hand them on together.
+   */
+  later(fn: () => void): void {
+    if (this.#inReap) this.#afterReap.push(fn);
+    else queueMicrotask(fn);
+  }
+
+  #runAfterReap(): void {
+    const fns = this.#afterReap;
+    this.#afterReap = [];
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch (err) {
+        // A consumer's handler threw: report it as uncaught, after the engine's
+        // own bookkeeping for this reap is done.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }
 
   /**
    * Refuses new ops, fails what waits with ECANCELED, asks the kernel to cancel

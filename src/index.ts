@@ -1,5 +1,6 @@
 // Public exports only.
 export { Ring, getRing } from './ring';
+export type { CompletionHandler, CompletionQueue } from './queue';
 export type { Backend, PathLike, Position, RingFeatures, RingOptions } from './ring';
 export type { BatchOp, BatchOptions, BatchResult, BatchResults, BatchValue, BatchValueOf } from './batch';
 export type { StatOptions } from './ops/stat';

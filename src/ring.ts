@@ -10,10 +10,12 @@ import type { BatchOp, BatchOptions, BatchResults } from './batch';
 import { loadBinding } from './binding';
 import type { NativeRing } from './binding';
 import { Engine } from './engine';
-import { ERR_INVALID_ARG_VALUE, nodeError, uvError } from './errors';
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, nodeError, uvError } from './errors';
 import { kEngine } from './ops/define';
 import { OPS } from './ops/registry';
 import type { RingMethods } from './ops/registry';
+import { CompletionQueue, runMany } from './queue';
+import type { CompletionHandler } from './queue';
 import { Stager } from './stage';
 import { validateBoolean, validateObject, validateUint32 } from './validate';
 
@@ -216,6 +218,33 @@ export class Ring {
    */
   batch<const T extends readonly BatchOp[]>(ops: T, options?: BatchOptions): Promise<BatchResults<T>> {
     return runBatch(this.#engine, ops, options) as Promise<BatchResults<T>>;
+  }
+
+  /**
+   * A completion queue: reads and writes submitted with an int32 tag, their raw
+   * results (bytes, or -errno) handed to `handler(tags, results, count)` in bulk
+   * after each reap. No promise or Error per op: the fastest path.
+   */
+  completionQueue(handler: CompletionHandler): CompletionQueue {
+    if (typeof handler !== 'function') throw ERR_INVALID_ARG_TYPE('handler', 'Function', handler);
+    return new CompletionQueue(this.#engine, handler);
+  }
+
+  /**
+   * Reads `views[i]` at `positions[i]` for every i, in one submission; resolves
+   * one Int32Array with the bytes read, or -errno, for each view.
+   */
+  readMany(fd: number, views: readonly ArrayBufferView[], positions: readonly (number | bigint)[] | Float64Array | BigInt64Array): Promise<Int32Array> {
+    return runMany(this.#engine, 'read', fd, views, positions);
+  }
+
+  /**
+   * One write of `views[i]` at `positions[i]` for every i (a short write is
+   * reported, not continued), in one submission; resolves one Int32Array with
+   * the bytes written, or -errno, for each view.
+   */
+  writeMany(fd: number, views: readonly ArrayBufferView[], positions: readonly (number | bigint)[] | Float64Array | BigInt64Array): Promise<Int32Array> {
+    return runMany(this.#engine, 'write', fd, views, positions);
   }
 
   /**
