@@ -8,16 +8,28 @@
 //   c-liburing --probe
 //   c-liburing --op read|write|nop|stat|orc [--file F] [--bs N] [--qd N] [--mode rand|seq]
 //              [--direct] [--fdatasync-every N] [--span BYTES] [--warmup SEC] [--duration SEC]
-//              [--files-dir D --nfiles N --file-size N] [--seed N]
+//              [--files-dir D --nfiles N --file-size N] [--seed N] [--threads N] [--buf-offset N]
 //
 // --op orc is "open, read whole, close" over <files-dir>/fNNNNN; --op stat is statx over the same
 // paths. Queue depth N means N operations in flight at all times: a completion immediately
 // re-arms its slot. For orc, one slot walks open -> read -> close, so QD N = N files in progress.
 //
+// Random offsets: one xorshift32 draw per op, (draw % blocks) * bs, from --seed: the same
+// sequence as the Node contenders (bench/lib/measure.mjs, Workload.nextOffset).
+//
+// --threads N runs N threads, each with its own ring, its own fd and slots, the same workload
+// (thread i's seed is seed ^ (i * 0x9e3779b9), so thread 0 draws what a single thread draws).
+// --buf-offset N places every buffer N bytes past a page boundary (default 0: page-aligned, as
+// every contender's buffers are); an experiment knob, the CLI never passes it.
+//
 // Output (stdout, one JSON object):
 //   {"ok":true,"ops":..,"seconds":..,"lat_us":{"p50":..,"p99":..,"p999":..,"samples":..},
-//    "cpu_user_s":..,"cpu_sys_s":..,"syncs":..,"setup_flags":[..]}
-// or {"ok":false,"error":"..."} with exit status 1.
+//    "cpu_user_s":..,"cpu_sys_s":..,"read_bytes":..,"syncs":..,"threads":[{"ops":..,"seconds":..}],
+//    "setup_flags":[..]}
+// or {"ok":false,"error":"..."} with exit status 1. With several threads, ops / seconds is the
+// sum of the threads' rates and the CPU is the process's over the mean window (see
+// bench/lib/measure.mjs, combine()). read_bytes is /proc/self/io's read_bytes over the window:
+// what the process made the kernel fetch from storage (0 for a hot run).
 //
 // Opens the data file read-only unless --op write; the CLI only ever passes --op write with a
 // file the suite created.
@@ -26,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,32 +73,46 @@ static struct {
 	enum op_kind op;
 	const char *file;
 	const char *files_dir;
-	long long bs, span, file_size;
-	int qd, nfiles, direct, fdatasync_every, seq;
+	long long bs, span, file_size, buf_offset;
+	int qd, nfiles, direct, fdatasync_every, seq, threads;
 	double warmup, duration;
 	uint32_t seed;
 } cfg = {
 	.op = OP_READ, .bs = 4096, .qd = 1, .warmup = 0.2, .duration = 1.0, .nfiles = 0,
-	.file_size = 4096, .seed = 12345,
+	.file_size = 4096, .seed = 12345, .threads = 1,
 };
 
-static struct io_uring ring;
-static unsigned setup_flags;
-static struct slot *slots;
-static int data_fd = -1;
 static char **paths;
-static uint32_t rng;
-static long long seq_cursor;
-static int file_cursor;
+static unsigned setup_flags; /* what the rings were set up with (the same for every thread) */
+static unsigned long long lat_cap;
 
-/* Latency samples in ns; reservoir sampling past the cap keeps memory bounded. */
-#define LAT_CAP (4u << 20)
-static double *lat;
-static unsigned long long lat_n, lat_seen;
+/* One thread's run: its ring, slots, cursors and figures. */
+struct worker {
+	int index;
+	pthread_t tid;
+	struct io_uring ring;
+	unsigned flags;
+	struct slot *slots;
+	int data_fd;
+	uint32_t rng;
+	long long seq_cursor;
+	int file_cursor;
+	unsigned long long writes_since_sync;
+	int sync_inflight;
+	/* Latency samples in ns; reservoir sampling past the cap keeps memory bounded. */
+	double *lat;
+	unsigned long long lat_n, lat_seen;
+	/* results */
+	unsigned long long ops, syncs, read_bytes;
+	double seconds, cpu_user, cpu_sys;
+};
+
+static pthread_barrier_t start_line;
 
 static void fail(const char *what, int err)
 {
 	printf("{\"ok\":false,\"error\":\"%s: %s\"}\n", what, strerror(err));
+	fflush(stdout);
 	exit(1);
 }
 
@@ -96,23 +123,53 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static uint32_t xorshift(void)
+static uint32_t xorshift(struct worker *w)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 17;
-	rng ^= rng << 5;
-	return rng;
+	uint32_t x = w->rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return w->rng = x;
 }
 
-static void record(double ns)
+/* /proc/self/io read_bytes: bytes this process caused to be read from storage (-1: unknown). */
+static long long proc_read_bytes(void)
 {
-	lat_seen++;
-	if (lat_n < LAT_CAP) {
-		lat[lat_n++] = ns;
+	FILE *f = fopen("/proc/self/io", "r");
+	if (!f)
+		return -1;
+	char line[128];
+	long long v = -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "read_bytes: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* --profile: the CLI runs this under `perf record -D -1 --control fifo:$BENCH_PERF_CTL`; the
+ * measured window (thread 0's) turns the events on and off. */
+static void perf_control(const char *cmd)
+{
+	const char *ctl = getenv("BENCH_PERF_CTL");
+	if (!ctl)
+		return;
+	FILE *f = fopen(ctl, "a");
+	if (f) {
+		fprintf(f, "%s\n", cmd);
+		fclose(f);
+	}
+}
+
+static void record(struct worker *w, double ns)
+{
+	w->lat_seen++;
+	if (w->lat_n < lat_cap) {
+		w->lat[w->lat_n++] = ns;
 	} else {
-		unsigned long long j = ((unsigned long long)xorshift() << 32 | xorshift()) % lat_seen;
-		if (j < LAT_CAP)
-			lat[j] = ns;
+		unsigned long long j = ((unsigned long long)xorshift(w) << 32 | xorshift(w)) % w->lat_seen;
+		if (j < lat_cap)
+			w->lat[j] = ns;
 	}
 }
 
@@ -122,62 +179,51 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double pct(double p)
+static struct io_uring_sqe *get_sqe(struct worker *w)
 {
-	if (!lat_n)
-		return 0;
-	unsigned long long i = (unsigned long long)(p * (lat_n - 1) + 0.5);
-	return lat[i] / 1000.0;
-}
-
-static struct io_uring_sqe *get_sqe(void)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
 	while (!sqe) { /* SQ full: flush and retry, never drop */
-		int ret = io_uring_submit(&ring);
+		int ret = io_uring_submit(&w->ring);
 		if (ret < 0 && ret != -EBUSY && ret != -EAGAIN)
 			fail("io_uring_submit", -ret);
-		sqe = io_uring_get_sqe(&ring);
+		sqe = io_uring_get_sqe(&w->ring);
 	}
 	return sqe;
 }
 
-static long long next_offset(void)
+static long long next_offset(struct worker *w)
 {
 	long long blocks = cfg.span / cfg.bs;
 	if (cfg.seq) {
-		long long off = seq_cursor;
-		seq_cursor += cfg.bs;
-		if (seq_cursor + cfg.bs > blocks * cfg.bs)
-			seq_cursor = 0;
+		long long off = w->seq_cursor;
+		w->seq_cursor += cfg.bs;
+		if (w->seq_cursor + cfg.bs > blocks * cfg.bs)
+			w->seq_cursor = 0;
 		return off;
 	}
-	return (long long)(((uint64_t)xorshift() << 32 | xorshift()) % (uint64_t)blocks) * cfg.bs;
+	return (long long)(xorshift(w) % (uint64_t)blocks) * cfg.bs;
 }
 
-static unsigned long long writes_since_sync;
-static int sync_inflight;
-
 /* Arms slot i with its next operation. */
-static void arm(int i, double t)
+static void arm(struct worker *w, int i, double t)
 {
-	struct slot *s = &slots[i];
-	struct io_uring_sqe *sqe = get_sqe();
+	struct slot *s = &w->slots[i];
+	struct io_uring_sqe *sqe = get_sqe(w);
 	switch (cfg.op) {
 	case OP_READ:
 		s->state = S_IO;
-		io_uring_prep_read(sqe, data_fd, s->buf, cfg.bs, next_offset());
+		io_uring_prep_read(sqe, w->data_fd, s->buf, cfg.bs, next_offset(w));
 		break;
 	case OP_WRITE:
-		if (cfg.fdatasync_every && writes_since_sync >= (unsigned long long)cfg.fdatasync_every &&
-		    !sync_inflight) {
-			writes_since_sync = 0;
-			sync_inflight = 1;
+		if (cfg.fdatasync_every && w->writes_since_sync >= (unsigned long long)cfg.fdatasync_every &&
+		    !w->sync_inflight) {
+			w->writes_since_sync = 0;
+			w->sync_inflight = 1;
 			s->state = S_SYNC;
-			io_uring_prep_fsync(sqe, data_fd, IORING_FSYNC_DATASYNC);
+			io_uring_prep_fsync(sqe, w->data_fd, IORING_FSYNC_DATASYNC);
 		} else {
 			s->state = S_IO;
-			io_uring_prep_write(sqe, data_fd, s->buf, cfg.bs, next_offset());
+			io_uring_prep_write(sqe, w->data_fd, s->buf, cfg.bs, next_offset(w));
 		}
 		break;
 	case OP_NOP:
@@ -186,13 +232,13 @@ static void arm(int i, double t)
 		break;
 	case OP_STAT:
 		s->state = S_IO;
-		io_uring_prep_statx(sqe, AT_FDCWD, paths[file_cursor], 0, STATX_BASIC_STATS, &s->stx);
-		file_cursor = (file_cursor + 1) % cfg.nfiles;
+		io_uring_prep_statx(sqe, AT_FDCWD, paths[w->file_cursor], 0, STATX_BASIC_STATS, &s->stx);
+		w->file_cursor = (w->file_cursor + 1) % cfg.nfiles;
 		break;
 	case OP_ORC:
 		s->state = S_OPEN;
-		io_uring_prep_openat(sqe, AT_FDCWD, paths[file_cursor], O_RDONLY, 0);
-		file_cursor = (file_cursor + 1) % cfg.nfiles;
+		io_uring_prep_openat(sqe, AT_FDCWD, paths[w->file_cursor], O_RDONLY, 0);
+		w->file_cursor = (w->file_cursor + 1) % cfg.nfiles;
 		break;
 	}
 	s->start_ns = t;
@@ -200,9 +246,9 @@ static void arm(int i, double t)
 }
 
 /* Continues slot i's open -> read -> close chain; returns 1 when the file is done. */
-static int orc_step(int i, int res)
+static int orc_step(struct worker *w, int i, int res)
 {
-	struct slot *s = &slots[i];
+	struct slot *s = &w->slots[i];
 	struct io_uring_sqe *sqe;
 	switch (s->state) {
 	case S_OPEN:
@@ -210,7 +256,7 @@ static int orc_step(int i, int res)
 			fail("openat", -res);
 		s->fd = res;
 		s->state = S_READ;
-		sqe = get_sqe();
+		sqe = get_sqe(w);
 		/* An 8 KiB buffer for a 4 KiB file: a short read proves EOF in one call. */
 		io_uring_prep_read(sqe, s->fd, s->buf, 8192, 0);
 		io_uring_sqe_set_data64(sqe, (uint64_t)i);
@@ -221,7 +267,7 @@ static int orc_step(int i, int res)
 		if (res != cfg.file_size)
 			fail("read: unexpected size", EIO);
 		s->state = S_CLOSE;
-		sqe = get_sqe();
+		sqe = get_sqe(w);
 		io_uring_prep_close(sqe, s->fd);
 		io_uring_sqe_set_data64(sqe, (uint64_t)i);
 		return 0;
@@ -232,7 +278,7 @@ static int orc_step(int i, int res)
 	}
 }
 
-static void setup_ring(unsigned entries)
+static int setup_ring(struct io_uring *ring, unsigned entries, unsigned *flags)
 {
 	static const unsigned tries[] = {
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
@@ -244,15 +290,15 @@ static void setup_ring(unsigned entries)
 		struct io_uring_params p;
 		memset(&p, 0, sizeof(p));
 		p.flags = tries[k];
-		ret = io_uring_queue_init_params(entries, &ring, &p);
+		ret = io_uring_queue_init_params(entries, ring, &p);
 		if (ret == 0) {
-			setup_flags = tries[k];
-			return;
+			*flags = tries[k];
+			return 0;
 		}
 		if (ret != -EINVAL)
 			break;
 	}
-	fail("io_uring_queue_init", -ret);
+	return ret;
 }
 
 static void print_flags(void)
@@ -274,6 +320,134 @@ static void print_flags(void)
 static double tv_s(struct timeval tv)
 {
 	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* Everything a thread needs before the start line: fd, ring (SINGLE_ISSUER: set up by the
+ * thread that submits), buffers. */
+static void prepare(struct worker *w)
+{
+	if (cfg.op == OP_READ || cfg.op == OP_WRITE) {
+		int flags = (cfg.op == OP_WRITE ? O_WRONLY : O_RDONLY) | (cfg.direct ? O_DIRECT : 0);
+		w->data_fd = open(cfg.file, flags);
+		if (w->data_fd < 0)
+			fail(cfg.file, errno);
+	}
+	int ret = setup_ring(&w->ring, cfg.qd < 4 ? 8 : (unsigned)cfg.qd * 2, &w->flags);
+	if (ret)
+		fail("io_uring_queue_init", -ret);
+	w->slots = calloc(cfg.qd, sizeof(*w->slots));
+	size_t buf_size = cfg.op == OP_ORC ? 8192 : (size_t)cfg.bs;
+	for (int i = 0; i < cfg.qd; i++) {
+		/* posix_memalign: page-aligned, as the Node contenders' buffers (O_DIRECT needs it). */
+		void *p;
+		if (posix_memalign(&p, 4096, buf_size + (size_t)cfg.buf_offset))
+			fail("posix_memalign", ENOMEM);
+		memset(p, 0xa5, buf_size + (size_t)cfg.buf_offset);
+		w->slots[i].buf = (char *)p + cfg.buf_offset;
+	}
+	w->lat = malloc(sizeof(double) * lat_cap);
+	if (!w->lat)
+		fail("malloc", ENOMEM);
+	w->rng = cfg.seed ^ (uint32_t)(w->index * 0x9e3779b9u);
+	if (!w->rng)
+		w->rng = 1;
+}
+
+static void *run(void *arg)
+{
+	struct worker *w = arg;
+	prepare(w);
+	pthread_barrier_wait(&start_line);
+
+	double t_start = now_ns();
+	double warm_end = t_start + cfg.warmup * 1e9;
+	double end = warm_end + cfg.duration * 1e9;
+	double t0 = 0, t1 = 0;
+	struct rusage ru0, ru1;
+	long long rb0 = 0, rb1 = 0;
+	int measuring = 0, stopping = 0;
+	int inflight = 0;
+
+	for (int i = 0; i < cfg.qd; i++) {
+		arm(w, i, t_start);
+		inflight++;
+	}
+	while (inflight > 0) {
+		int ret = io_uring_submit_and_wait(&w->ring, 1);
+		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
+			fail("io_uring_submit_and_wait", -ret);
+		struct io_uring_cqe *cqe;
+		unsigned head, seen = 0;
+		double t = now_ns();
+		if (!measuring && t >= warm_end) {
+			measuring = 1;
+			t0 = t;
+			if (w->index == 0)
+				perf_control("enable");
+			getrusage(RUSAGE_SELF, &ru0);
+			rb0 = proc_read_bytes();
+		}
+		if (measuring && !stopping && t >= end) {
+			stopping = 1;
+			t1 = t;
+			getrusage(RUSAGE_SELF, &ru1);
+			rb1 = proc_read_bytes();
+			if (w->index == 0)
+				perf_control("disable");
+		}
+		io_uring_for_each_cqe(&w->ring, head, cqe) {
+			seen++;
+			int i = (int)io_uring_cqe_get_data64(cqe);
+			int res = cqe->res;
+			struct slot *s = &w->slots[i];
+			int done = 1;
+			switch (cfg.op) {
+			case OP_READ:
+			case OP_WRITE:
+				if (s->state == S_SYNC) {
+					if (res < 0)
+						fail("fdatasync", -res);
+					w->sync_inflight = 0;
+					w->syncs += measuring && !stopping;
+					done = 0; /* a sync is not an op; its time delays this slot */
+					break;
+				}
+				if (res < 0)
+					fail(cfg.op == OP_READ ? "read" : "write", -res);
+				if (res != cfg.bs)
+					fail("short transfer", EIO);
+				if (cfg.op == OP_WRITE)
+					w->writes_since_sync++;
+				break;
+			case OP_NOP:
+				break;
+			case OP_STAT:
+				if (res < 0)
+					fail("statx", -res);
+				break;
+			case OP_ORC:
+				done = orc_step(w, i, res);
+				if (!done)
+					continue;
+				break;
+			}
+			if (done && measuring && !stopping) {
+				w->ops++;
+				record(w, t - s->start_ns);
+			}
+			if (stopping)
+				inflight--;
+			else
+				arm(w, i, t);
+		}
+		io_uring_cq_advance(&w->ring, seen);
+	}
+	w->seconds = (t1 - t0) / 1e9;
+	w->cpu_user = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
+	w->cpu_sys = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
+	w->read_bytes = rb0 >= 0 && rb1 >= rb0 ? (unsigned long long)(rb1 - rb0) : 0;
+	io_uring_queue_exit(&w->ring);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -306,16 +480,20 @@ int main(int argc, char **argv)
 		else if (ARG("--warmup")) cfg.warmup = atof(v);
 		else if (ARG("--duration")) cfg.duration = atof(v);
 		else if (ARG("--seed")) cfg.seed = (uint32_t)strtoul(v, NULL, 10);
+		else if (ARG("--threads")) cfg.threads = atoi(v);
+		else if (ARG("--buf-offset")) cfg.buf_offset = atoll(v);
 		else {
 			printf("{\"ok\":false,\"error\":\"unknown or incomplete argument: %s\"}\n", a);
 			return 1;
 		}
 #undef ARG
 	}
-	rng = cfg.seed ? cfg.seed : 1;
 
 	if (probe) {
-		setup_ring(8);
+		struct io_uring ring;
+		int ret = setup_ring(&ring, 8, &setup_flags);
+		if (ret)
+			fail("io_uring_queue_init", -ret);
 		printf("{\"ok\":true,");
 		print_flags();
 #ifdef IO_URING_VERSION_MAJOR /* liburing 2.4+ */
@@ -327,21 +505,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	if (cfg.qd < 1 || cfg.bs < 1)
-		fail("--qd/--bs", EINVAL);
+	if (cfg.qd < 1 || cfg.bs < 1 || cfg.threads < 1 || cfg.threads > 64 || cfg.buf_offset < 0 || cfg.buf_offset > 4095)
+		fail("--qd/--bs/--threads/--buf-offset", EINVAL);
 	if (cfg.op == OP_READ || cfg.op == OP_WRITE) {
 		if (!cfg.file)
 			fail("--file", EINVAL);
-		int flags = (cfg.op == OP_WRITE ? O_WRONLY : O_RDONLY) | (cfg.direct ? O_DIRECT : 0);
-		data_fd = open(cfg.file, flags);
-		if (data_fd < 0)
+		struct stat st;
+		if (stat(cfg.file, &st))
 			fail(cfg.file, errno);
-		if (!cfg.span) {
-			struct stat st;
-			if (fstat(data_fd, &st))
-				fail("fstat", errno);
+		if (!cfg.span)
 			cfg.span = st.st_size;
-		}
 		if (cfg.span < cfg.bs)
 			fail("--span smaller than --bs", EINVAL);
 	}
@@ -353,112 +526,60 @@ int main(int argc, char **argv)
 			if (asprintf(&paths[i], "%s/f%05d", cfg.files_dir, i) < 0)
 				fail("asprintf", ENOMEM);
 	}
+	lat_cap = (4u << 20) / (unsigned)cfg.threads;
 
-	setup_ring(cfg.qd < 4 ? 8 : (unsigned)cfg.qd * 2);
-	slots = calloc(cfg.qd, sizeof(*slots));
-	size_t buf_size = cfg.op == OP_ORC ? 8192 : (size_t)cfg.bs;
-	for (int i = 0; i < cfg.qd; i++) {
-		/* posix_memalign: O_DIRECT needs page-aligned memory. */
-		if (posix_memalign(&slots[i].buf, 4096, buf_size))
-			fail("posix_memalign", ENOMEM);
-		memset(slots[i].buf, 0xa5, buf_size);
+	struct worker *ws = calloc(cfg.threads, sizeof(*ws));
+	pthread_barrier_init(&start_line, NULL, (unsigned)cfg.threads);
+	for (int k = 0; k < cfg.threads; k++) {
+		ws[k].index = k;
+		ws[k].data_fd = -1;
+		if (k == 0)
+			continue; /* thread 0 is this one */
+		int err = pthread_create(&ws[k].tid, NULL, run, &ws[k]);
+		if (err)
+			fail("pthread_create", err);
 	}
-	lat = malloc(sizeof(double) * LAT_CAP);
-	if (!lat)
-		fail("malloc", ENOMEM);
+	run(&ws[0]);
+	for (int k = 1; k < cfg.threads; k++)
+		pthread_join(ws[k].tid, NULL);
+	setup_flags = ws[0].flags;
 
-	double t_start = now_ns();
-	double warm_end = t_start + cfg.warmup * 1e9;
-	double end = warm_end + cfg.duration * 1e9;
-	double t0 = 0, t1 = 0;
-	struct rusage ru0, ru1;
-	int measuring = 0, stopping = 0;
-	unsigned long long ops = 0, syncs = 0;
-	int inflight = 0;
-
-	if (cfg.seq)
-		seq_cursor = 0;
-	for (int i = 0; i < cfg.qd; i++) {
-		arm(i, t_start);
-		inflight++;
-	}
-	while (inflight > 0) {
-		int ret = io_uring_submit_and_wait(&ring, 1);
-		if (ret < 0 && ret != -EINTR && ret != -EBUSY && ret != -EAGAIN)
-			fail("io_uring_submit_and_wait", -ret);
-		struct io_uring_cqe *cqe;
-		unsigned head, seen = 0;
-		double t = now_ns();
-		if (!measuring && t >= warm_end) {
-			measuring = 1;
-			t0 = t;
-			getrusage(RUSAGE_SELF, &ru0);
+	/* Totals: the threads' rates add up; CPU is the process's (every thread) over the mean
+	 * window; latency percentiles over every thread's samples. */
+	unsigned long long ops = 0, syncs = 0, read_bytes = 0, n = 0;
+	double rate = 0, cpu_user_rate = 0, cpu_sys_rate = 0;
+	for (int k = 0; k < cfg.threads; k++) {
+		struct worker *w = &ws[k];
+		ops += w->ops;
+		syncs += w->syncs;
+		n += w->lat_n;
+		if (w->read_bytes > read_bytes)
+			read_bytes = w->read_bytes; /* process-wide over overlapping windows: the largest */
+		if (w->seconds > 0) {
+			rate += w->ops / w->seconds;
+			cpu_user_rate += w->cpu_user / w->seconds / cfg.threads;
+			cpu_sys_rate += w->cpu_sys / w->seconds / cfg.threads;
 		}
-		if (measuring && !stopping && t >= end) {
-			stopping = 1;
-			t1 = t;
-			getrusage(RUSAGE_SELF, &ru1);
-		}
-		io_uring_for_each_cqe(&ring, head, cqe) {
-			seen++;
-			int i = (int)io_uring_cqe_get_data64(cqe);
-			int res = cqe->res;
-			struct slot *s = &slots[i];
-			int done = 1;
-			switch (cfg.op) {
-			case OP_READ:
-			case OP_WRITE:
-				if (s->state == S_SYNC) {
-					if (res < 0)
-						fail("fdatasync", -res);
-					sync_inflight = 0;
-					syncs += measuring && !stopping;
-					done = 0; /* a sync is not an op; its time delays this slot */
-					break;
-				}
-				if (res < 0)
-					fail(cfg.op == OP_READ ? "read" : "write", -res);
-				if (res != cfg.bs)
-					fail("short transfer", EIO);
-				if (cfg.op == OP_WRITE)
-					writes_since_sync++;
-				break;
-			case OP_NOP:
-				break;
-			case OP_STAT:
-				if (res < 0)
-					fail("statx", -res);
-				break;
-			case OP_ORC:
-				done = orc_step(i, res);
-				if (!done)
-					continue;
-				break;
-			}
-			if (done && measuring && !stopping) {
-				ops++;
-				record(t - s->start_ns);
-			}
-			if (stopping)
-				inflight--;
-			else
-				arm(i, t);
-		}
-		io_uring_cq_advance(&ring, seen);
 	}
-	if (!stopping) { /* cannot happen: the loop only ends after stopping */
-		t1 = now_ns();
-		getrusage(RUSAGE_SELF, &ru1);
+	double seconds = rate > 0 ? ops / rate : 0;
+	double *all = malloc(sizeof(double) * (n ? n : 1));
+	unsigned long long m = 0;
+	for (int k = 0; k < cfg.threads; k++) {
+		memcpy(all + m, ws[k].lat, sizeof(double) * ws[k].lat_n);
+		m += ws[k].lat_n;
 	}
-
-	qsort(lat, lat_n, sizeof(double), cmp_double);
-	double cpu_user = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
-	double cpu_sys = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
+	qsort(all, n, sizeof(double), cmp_double);
+#define PCT(p) (n ? all[(unsigned long long)((p) * (n - 1) + 0.5)] / 1000.0 : 0)
 	printf("{\"ok\":true,\"ops\":%llu,\"seconds\":%.6f,\"lat_us\":{\"p50\":%.3f,\"p99\":%.3f,"
-	       "\"p999\":%.3f,\"samples\":%llu},\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"syncs\":%llu,",
-	       ops, (t1 - t0) / 1e9, pct(0.50), pct(0.99), pct(0.999), lat_n, cpu_user, cpu_sys, syncs);
+	       "\"p999\":%.3f,\"samples\":%llu},\"cpu_user_s\":%.6f,\"cpu_sys_s\":%.6f,\"read_bytes\":%llu,"
+	       "\"syncs\":%llu,\"threads\":[",
+	       ops, seconds, PCT(0.50), PCT(0.99), PCT(0.999), n, cpu_user_rate * seconds, cpu_sys_rate * seconds,
+	       read_bytes, syncs);
+#undef PCT
+	for (int k = 0; k < cfg.threads; k++)
+		printf("%s{\"ops\":%llu,\"seconds\":%.6f}", k ? "," : "", ws[k].ops, ws[k].seconds);
+	printf("],");
 	print_flags();
 	printf("}\n");
-	io_uring_queue_exit(&ring);
 	return 0;
 }
