@@ -5,10 +5,14 @@
 //   node bench/run-one.mjs --probe-uring   -> facts about uring-fs on this machine
 //   node bench/run-one.mjs --probe-uv      -> whether libuv opened io_uring rings here
 //
-// The case fields are documented in bench/lib/matrix.mjs (toCase).
+// The case fields are made by bench/lib/runner.mjs (toCase). With case.workers = N > 1 the run
+// is N worker threads (this file again, as each worker's script), each preparing its own
+// contender (its own ring, fd and buffers) and running the same workload; they start together
+// and their results are combined (bench/lib/measure.mjs, combine()).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import { Workload, runPromiseLoops, runCallbackLoops, runSyncLoop, runBatchLoop } from './lib/measure.mjs';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Workload, combine, runPromiseLoops, runCallbackLoops, runSyncLoop, runBatchLoop } from './lib/measure.mjs';
 
 const MARK = '@@RESULT ';
 
@@ -49,39 +53,95 @@ async function probeUv() {
   return { env: process.env.UV_USE_IO_URING ?? null, uv: process.versions.uv, ioUringFds: ioUringFds() };
 }
 
-async function runCase(c) {
-  const w = new Workload(c);
+/** Prepares the contender; returns go(keepSamples) -> result and its teardown. */
+async function prepareCase(c, worker = 0) {
+  const w = new Workload(c, worker);
   const mod = c.contender.startsWith('uring-fs')
     ? await import('./contenders/uring-fs.mjs')
     : await import('./contenders/node-fs.mjs');
   const impl = await mod.prepare(c, w);
-  const timing = { warmup: c.warmup, duration: c.duration };
-  let r;
-  switch (impl.style) {
-    case 'promise':
-      r = await runPromiseLoops({ qd: c.qd, op: impl.op, sync: impl.sync, w, timing });
-      break;
-    case 'callback':
-      r = await runCallbackLoops({ qd: c.qd, op: impl.op, sync: impl.sync, w, timing });
-      break;
-    case 'sync':
-      if (c.qd !== 1) throw new Error('fs-sync runs at queue depth 1 only');
-      r = runSyncLoop({ op: impl.op, sync: impl.sync, w, timing });
-      break;
-    case 'batch':
-      r = await runBatchLoop({ qd: c.qd, batch: impl.batch, sync: impl.sync, w, timing });
-      break;
-    default:
-      throw new Error(`unknown style ${impl.style}`);
-  }
+  const go = async (keepSamples) => {
+    const timing = { warmup: c.warmup, duration: c.duration, keepSamples, perf: worker === 0 };
+    switch (impl.style) {
+      case 'promise':
+        return runPromiseLoops({ qd: c.qd, op: impl.op, sync: impl.sync, w, timing });
+      case 'callback':
+        return runCallbackLoops({ qd: c.qd, op: impl.op, sync: impl.sync, w, timing });
+      case 'sync':
+        if (c.qd !== 1) throw new Error('fs-sync runs at queue depth 1 only');
+        return runSyncLoop({ op: impl.op, sync: impl.sync, w, timing });
+      case 'batch':
+        return runBatchLoop({ qd: c.qd, batch: impl.batch, sync: impl.sync, w, timing });
+      default:
+        throw new Error(`unknown style ${impl.style}`);
+    }
+  };
+  return { impl, go };
+}
+
+function environment(c, impl) {
   const env = {
+    node: process.version,
     UV_USE_IO_URING: process.env.UV_USE_IO_URING ?? null,
     ioUringFds: ioUringFds(),
     ...(impl.facts ? impl.facts() : {}),
   };
-  if (c.contender === 'fs-libuv-io-uring') env.uvIoUringHonoured = env.ioUringFds > 0;
+  if (c.contender.startsWith('fs-libuv-io-uring')) env.uvIoUringHonoured = env.ioUringFds > 0;
+  return env;
+}
+
+async function runCase(c) {
+  if ((c.workers ?? 1) > 1) return runWorkers(c);
+  const { impl, go } = await prepareCase(c);
+  const r = await go(false);
+  const env = environment(c, impl);
   await impl.teardown?.();
   return { ok: true, ...r, env };
+}
+
+/** N worker threads, each its own contender; started together once all are prepared. */
+async function runWorkers(c) {
+  const n = c.workers;
+  const workers = Array.from({ length: n }, (_, i) => new Worker(new URL(import.meta.url), { workerData: { c, index: i } }));
+  const next = (wk) =>
+    new Promise((resolve, reject) => {
+      const onMsg = (m) => {
+        wk.off('error', onErr);
+        if (m.ok === false) reject(new Error(`worker: ${m.error}`));
+        else resolve(m);
+      };
+      const onErr = (err) => {
+        wk.off('message', onMsg);
+        reject(err);
+      };
+      wk.once('message', onMsg);
+      wk.once('error', onErr);
+    });
+  try {
+    await Promise.all(workers.map(next)); // every worker prepared
+    const results = workers.map(next);
+    for (const wk of workers) wk.postMessage('go');
+    const parts = await Promise.all(results);
+    const r = combine(parts);
+    return { ok: true, ...r, env: { ...parts[0].env, workers: n } };
+  } finally {
+    await Promise.all(workers.map((wk) => wk.terminate()));
+  }
+}
+
+async function workerMain() {
+  const { c, index } = workerData;
+  try {
+    const { impl, go } = await prepareCase(c, index);
+    parentPort.postMessage({ ready: true });
+    await new Promise((resolve) => parentPort.once('message', resolve));
+    const r = await go(true);
+    const env = environment(c, impl);
+    await impl.teardown?.();
+    parentPort.postMessage({ ...r, env }, [r.samples.buffer]);
+  } catch (err) {
+    parentPort.postMessage({ ok: false, error: err?.message ?? String(err) });
+  }
 }
 
 async function main() {
@@ -96,7 +156,8 @@ async function main() {
   }
 }
 
-await main();
+if (!isMainThread) await workerMain();
+else await main();
 // The result is out (stdout to a pipe is synchronous on Linux); a handle left open by a
 // contender must not turn into a hung run.
-setTimeout(() => process.exit(), 2000).unref();
+if (isMainThread) setTimeout(() => process.exit(), 2000).unref();

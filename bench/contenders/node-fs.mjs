@@ -6,13 +6,14 @@
 // the per-op function(s) for bench/lib/measure.mjs.
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import { pageAlignedBuffers } from '../lib/measure.mjs';
 
 function check(n, want, what) {
   if (n !== want) throw new Error(`${what}: expected ${want} bytes, got ${n}`);
 }
 
 export async function prepare(c, w) {
-  switch (c.contender) {
+  switch (c.style ?? c.contender) {
     case 'fs-promises':
     case 'fs-libuv-io-uring':
       return preparePromises(c, w);
@@ -26,13 +27,15 @@ export async function prepare(c, w) {
 }
 
 const bufSize = (c) => (c.op === 'orc' ? 8192 : c.bs); // 8 KiB for 4 KiB files: a short read proves EOF
+// One page-aligned buffer per slot, reused for every op of that slot: the C program's policy.
+const slotBuffers = (c, n) => pageAlignedBuffers(n, bufSize(c));
 
 function unsupported(c) {
   return new Error(`${c.contender} has no ${c.op} workload`);
 }
 
 async function preparePromises(c, w) {
-  const bufs = Array.from({ length: c.qd }, () => Buffer.alloc(bufSize(c), 0xa5));
+  const bufs = slotBuffers(c, c.qd);
   const { bs, fileSize } = c;
   if (c.op === 'read' || c.op === 'write') {
     const fh = await fsp.open(c.file, c.op === 'read' ? 'r' : 'r+');
@@ -65,7 +68,7 @@ async function preparePromises(c, w) {
 }
 
 function prepareCallback(c, w) {
-  const bufs = Array.from({ length: c.qd }, () => Buffer.alloc(bufSize(c), 0xa5));
+  const bufs = slotBuffers(c, c.qd);
   const { bs, fileSize } = c;
   const sized = (want, what, cb) => (err, n) => cb(err || (n !== want ? new Error(`${what}: got ${n} bytes`) : null));
   if (c.op === 'read' || c.op === 'write') {
@@ -98,7 +101,7 @@ function prepareCallback(c, w) {
 }
 
 function prepareSync(c, w) {
-  const buf = Buffer.alloc(bufSize(c), 0xa5);
+  const [buf] = slotBuffers(c, 1);
   const { bs, fileSize } = c;
   if (c.op === 'read' || c.op === 'write') {
     const fd = fs.openSync(c.file, c.op === 'read' ? 'r' : 'r+');

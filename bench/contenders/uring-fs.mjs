@@ -7,6 +7,7 @@
 // the Ring is created with { strict: true, backend: 'io_uring' }.
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { pageAlignedBuffers } from '../lib/measure.mjs';
 
 // URING_FS_MODULE=/abs/path/index.mjs measures another build (say, a branch's dist/) instead.
 async function loadLibrary() {
@@ -68,9 +69,11 @@ export async function prepare(c, w) {
     throw new Error('batch API not available (ring.batch is not a function in this build)');
   }
   const size = c.op === 'orc' ? 8192 : c.bs; // 8 KiB for 4 KiB files: a short read proves EOF
-  // O_DIRECT needs page-aligned memory; Buffer.alloc gives no such promise.
-  const alloc = (n) => (c.direct ? lib.allocAligned(n, 4096) : Buffer.alloc(n, 0xa5));
-  const bufs = Array.from({ length: c.qd }, () => alloc(size));
+  // One page-aligned buffer per slot, as every contender. O_DIRECT rows use the library's own
+  // allocAligned (what a user of O_DIRECT would call); the others the same memory as node:fs.
+  const bufs = c.direct
+    ? Array.from({ length: c.qd }, () => lib.allocAligned(size, 4096).fill(0xa5))
+    : pageAlignedBuffers(c.qd, size);
   const { bs, fileSize } = c;
   const facts = () => ringFacts(ring);
   let fd = -1;

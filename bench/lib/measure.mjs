@@ -5,16 +5,62 @@
 // completions in the next `duration` seconds are measured, and the first completion after that
 // stops every loop (ops already in flight finish but are not counted). CPU is
 // process.cpuUsage() (user + system of every thread of the process, including libuv's
-// threadpool and the kernel's io-wq workers) between the first and last measured completion.
+// threadpool and the kernel's io-wq workers) between the first and last measured completion;
+// readBytes is /proc/self/io's read_bytes over the same window (what the process made the
+// kernel fetch from storage: 0 for a run that really was page-cache hot).
+import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 const now = () => performance.now(); // ms, sub-µs resolution, ~50 ns per call
 
+/** /proc/self/io read_bytes (the whole process), or null where the kernel does not account it. */
+export function procReadBytes() {
+  try {
+    const m = /^read_bytes: (\d+)$/m.exec(fs.readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `count` buffers of `size` bytes, each starting on its own page, filled with 0xa5: the C
+ * program's posix_memalign(4096) and fio's buffers are page-aligned, so the Node contenders'
+ * are too. Buffer.alloc is not: a 1 MiB Buffer.alloc is a glibc mmap chunk whose data starts
+ * 16 bytes past a page (and 16 mod 64 past a cache line), which makes the kernel's copy into it
+ * measurably slower (bench/README.md, "Same work"). JavaScript has no aligned allocator, but a
+ * WebAssembly.Memory's backing store is mapped by V8 on its own pages, so slices of one at
+ * multiples of 4096 are page-aligned.
+ */
+export function pageAlignedBuffers(count, size) {
+  const stride = Math.ceil(size / 4096) * 4096;
+  const pages = Math.max(1, Math.ceil((stride * count) / 65536)); // WebAssembly pages are 64 KiB
+  const mem = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  return Array.from({ length: count }, (_, i) => Buffer.from(mem.buffer, i * stride, size).fill(0xa5));
+}
+
+/**
+ * --profile runs a child under `perf record -D -1 --control fifo:<BENCH_PERF_CTL>`: events start
+ * disabled and the measured window turns them on and off, so the profile is that window only.
+ */
+function perfControl(cmd) {
+  const ctl = process.env.BENCH_PERF_CTL;
+  if (!ctl) return;
+  try {
+    fs.appendFileSync(ctl, `${cmd}\n`);
+  } catch {
+    /* no perf listening: nothing to tell */
+  }
+}
+
+/** Worker i's seed: worker 0 draws what a single-threaded run draws (same as the C program). */
+export const workerSeed = (seed, i) => ((seed >>> 0) ^ Math.imul(i, 0x9e3779b9)) >>> 0 || 1;
+
 /** Offsets, paths and the fdatasync cadence, shared by all loops of one run (as in the C program). */
 export class Workload {
-  constructor(c) {
+  constructor(c, worker = 0) {
     this.c = c;
-    this.rng = c.seed >>> 0 || 1;
+    this.rng = workerSeed(c.seed, worker);
     this.blocks = c.span ? Math.floor(c.span / c.bs) : 0;
     this.cursor = 0;
     this.fileCursor = 0;
@@ -68,7 +114,8 @@ export class Workload {
 const SAMPLE_CAP = 1 << 21;
 
 export class Recorder {
-  constructor({ warmup, duration }) {
+  constructor({ warmup, duration, perf = true }) {
+    this.perf = perf; // the one recorder (worker 0 with --workers) that drives --profile's perf
     this.t0 = now();
     this.warmEnd = this.t0 + warmup * 1000;
     this.end = this.warmEnd + duration * 1000;
@@ -83,6 +130,8 @@ export class Recorder {
     this.tEnd = 0;
     this.cpu0 = null;
     this.cpu1 = null;
+    this.rb0 = null;
+    this.rb1 = null;
   }
   /** One completion of `count` ops that were started at `start` (ms). */
   done(start, count = 1) {
@@ -91,13 +140,17 @@ export class Recorder {
       if (t < this.warmEnd) return;
       this.measuring = true;
       this.tStart = t;
+      if (this.perf) perfControl('enable');
       this.cpu0 = process.cpuUsage();
+      this.rb0 = procReadBytes();
     } else if (this.stopped) {
       return;
     } else if (t >= this.end) {
       this.stopped = true;
       this.tEnd = t;
       this.cpu1 = process.cpuUsage();
+      this.rb1 = procReadBytes();
+      if (this.perf) perfControl('disable');
       return;
     }
     this.ops += count;
@@ -117,22 +170,80 @@ export class Recorder {
     if (!this.stopped) {
       this.tEnd = now();
       this.cpu1 = process.cpuUsage();
+      this.rb1 = procReadBytes();
       if (!this.cpu0) {
         this.cpu0 = this.cpu1;
+        this.rb0 = this.rb1;
         this.tStart = this.tEnd;
       }
     }
     const s = this.lat.subarray(0, this.n).sort();
-    const pct = (p) => (this.n ? s[Math.min(this.n - 1, Math.round(p * (this.n - 1)))] : null);
     return {
       ops: this.ops,
       seconds: (this.tEnd - this.tStart) / 1000,
-      lat: { p50: pct(0.5), p99: pct(0.99), p999: pct(0.999), samples: this.n },
+      lat: { ...percentiles(s), samples: this.n },
       cpuUser: (this.cpu1.user - this.cpu0.user) / 1e6,
       cpuSys: (this.cpu1.system - this.cpu0.system) / 1e6,
+      readBytes: this.rb0 != null && this.rb1 != null ? this.rb1 - this.rb0 : null,
       syncs: this.syncs,
     };
   }
+  /** The latency samples taken (for combining several workers' runs). */
+  samples() {
+    return this.lat.slice(0, this.n);
+  }
+}
+
+/** A driver's result; with timing.keepSamples (worker threads) also its latency samples. */
+function finish(rec, timing) {
+  const r = rec.result();
+  if (timing.keepSamples) r.samples = rec.samples();
+  return r;
+}
+
+/** p50 / p99 / p99.9 of sorted samples (nearest rank, as the C program). */
+function percentiles(sorted) {
+  const n = sorted.length;
+  const pct = (p) => (n ? sorted[Math.min(n - 1, Math.round(p * (n - 1)))] : null);
+  return { p50: pct(0.5), p99: pct(0.99), p999: pct(0.999) };
+}
+
+/**
+ * One result from N workers' results (each with its samples): the workers' rates add up, CPU is
+ * the process's (all threads) over the mean window, latency percentiles over all samples. The C
+ * program combines its threads the same way. Every worker's own ops and seconds are kept.
+ */
+export function combine(parts) {
+  let ops = 0, rate = 0, userRate = 0, sysRate = 0, syncs = 0, readBytes = null, n = 0;
+  for (const p of parts) {
+    ops += p.ops;
+    syncs += p.syncs;
+    n += p.samples.length;
+    if (p.readBytes != null) readBytes = Math.max(readBytes ?? 0, p.readBytes); // process-wide, overlapping windows
+    if (p.seconds > 0) {
+      rate += p.ops / p.seconds;
+      userRate += p.cpuUser / p.seconds / parts.length;
+      sysRate += p.cpuSys / p.seconds / parts.length;
+    }
+  }
+  const seconds = rate > 0 ? ops / rate : 0;
+  const all = new Float64Array(n);
+  let k = 0;
+  for (const p of parts) {
+    all.set(p.samples, k);
+    k += p.samples.length;
+  }
+  all.sort();
+  return {
+    ops,
+    seconds,
+    lat: { ...percentiles(all), samples: n },
+    cpuUser: userRate * seconds,
+    cpuSys: sysRate * seconds,
+    readBytes,
+    syncs,
+    threads: parts.map((p) => ({ ops: p.ops, seconds: p.seconds })),
+  };
 }
 
 /**
@@ -154,7 +265,7 @@ export async function runPromiseLoops({ qd, op, sync, w, timing }) {
     }
   };
   await Promise.all(Array.from({ length: qd }, (_, i) => loop(i)));
-  return rec.result();
+  return finish(rec, timing);
 }
 
 /** Callback style: `qd` chains; op(slot, cb(err)) and sync(cb(err)). */
@@ -173,7 +284,7 @@ export function runCallbackLoops({ qd, op, sync, w, timing }) {
     const next = (slot) => {
       if (failed) return;
       if (rec.stopped) {
-        if (--live === 0) resolve(rec.result());
+        if (--live === 0) resolve(finish(rec, timing));
         return;
       }
       const t = now();
@@ -207,7 +318,7 @@ export function runSyncLoop({ op, sync, w, timing }) {
       if (rec.measuring && !rec.stopped) rec.syncs++;
     }
   }
-  return rec.result();
+  return finish(rec, timing);
 }
 
 /**
@@ -226,5 +337,5 @@ export async function runBatchLoop({ qd, batch, sync, w, timing }) {
       if (rec.measuring && !rec.stopped) rec.syncs++;
     }
   }
-  return rec.result();
+  return finish(rec, timing);
 }
