@@ -5,11 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HELP, parseArgs } from './lib/args.mjs';
-import { buildC, ccVersion } from './lib/cprog.mjs';
-import { DATA, deviceOrFileSize, ensureData, flushFile, probeDirect, warmFile, warmSmall } from './lib/data.mjs';
-import { collectMachine, machineLines } from './lib/machine.mjs';
+import { PageCache, cacheTarget } from './lib/cache.mjs';
+import { buildC, buildCachectl, ccVersion } from './lib/cprog.mjs';
+import { DATA, deviceOrFileSize, ensureData, flushFile, probeDirect } from './lib/data.mjs';
+import { collectMachine, machineLines, storageOf } from './lib/machine.mjs';
 import { caseKey, expand, estimateSeconds } from './lib/matrix.mjs';
-import { buildRows, consoleTable, fmtBs, markdown, roundFigures } from './lib/report.mjs';
+import { resolveNodeLines } from './lib/nodes.mjs';
+import { profileCells } from './lib/profile.mjs';
+import { buildRows, consoleTable, fmtBs, markdown, profileLines, roundFigures } from './lib/report.mjs';
 import { fioVersion, probeC, probeNode, runC, runFio, runNode, toCase } from './lib/runner.mjs';
 import { charts } from './lib/svg.mjs';
 
@@ -47,7 +50,7 @@ async function main() {
   }
   if (opts.list) {
     const est = estimateSeconds(cells, opts);
-    for (const c of cells) log(`${c.workload}:${c.mode} bs=${fmtBs(c.bs)} qd=${c.qd} ${c.contender}${c.kind !== 'run' ? ` (${c.kind}: ${c.note})` : ''}`);
+    for (const c of cells) log(`${cellName(c)}${c.kind !== 'run' ? ` (${c.kind}: ${c.note})` : ''}`);
     log(`\n${cells.length} rows, ${est.runs} runs (${opts.rounds} rounds), about ${mmss(est.seconds)} of runs plus data preparation`);
     return 0;
   }
@@ -63,10 +66,13 @@ async function main() {
 
   // ---- tools and probes ------------------------------------------------------------------
   const c = buildC(log);
+  const cachectl = buildCachectl(log);
   const cProbe = c.binary ? await probeC(c.binary) : { ok: false, error: c.error };
   const fioV = await fioVersion();
   const uringProbe = await probeNode('--probe-uring', { UV_USE_IO_URING: '0' });
   const uvProbe = await probeNode('--probe-uv', { UV_USE_IO_URING: '1' });
+  const lines = [...new Set(cells.filter((x) => x.kind === 'run').map((x) => Number(x.contender.split('@')[1])).filter(Boolean))];
+  const nodeLines = resolveNodeLines(lines, opts.nodeCache, log);
 
   // ---- data ------------------------------------------------------------------------------
   const data = ensureData(opts.dir, needs, log);
@@ -79,6 +85,14 @@ async function main() {
     data.readSpan = Math.floor(Math.min(DATA.readSize, opts.span ?? GiB) / MiB) * MiB || MiB;
   }
   if (needs.write) data.writeSpan = DATA.writeSize;
+  // The write workloads once per target: --dir's write file, then each --write-dir's.
+  const writeTargets = [];
+  if (needs.write) {
+    for (const dir of [opts.dir, ...opts.writeDirs]) {
+      const file = dir === opts.dir ? data.writeFile : ensureData(dir, { write: true }, log).writeFile;
+      writeTargets.push({ dir, writeFile: file, filesystem: storageOf(file).filesystem });
+    }
+  }
 
   const env = {
     cSkip: c.binary ? (cProbe.ok ? null : `c-liburing cannot set up a ring: ${cProbe.error}`) : c.error,
@@ -87,8 +101,12 @@ async function main() {
       read: data.readFile ? probeDirect(data.readFile) : null,
       write: data.writeFile ? probeDirect(data.writeFile) : null,
     },
+    nodeLines,
+    writeTargets: writeTargets.length ? writeTargets : null,
   };
   cells = expand(opts, env);
+  const pageCache = new PageCache({ cachectl: cachectl.binary ?? null, mode: opts.pageCache, log });
+  if (pageCache.note) log(`note: ${pageCache.note}`);
 
   const machine = collectMachine({
     dataDir: fs.existsSync(opts.dir) ? opts.dir : null,
@@ -98,6 +116,8 @@ async function main() {
     uvProbe,
     fioVersion: fioV,
     ccVersion: ccVersion(),
+    nodeLines,
+    writeTargets,
   });
   log('');
   for (const l of machineLines(machine)) log(l);
@@ -121,7 +141,7 @@ async function main() {
   const progress = (cell, round) => {
     const elapsed = (Date.now() - runStart) / 1000;
     const eta = done ? (elapsed / done) * (total - done) : est.seconds;
-    const what = `round ${round + 1}/${opts.rounds}  ${cell.workload}:${cell.mode} bs=${fmtBs(cell.bs)} qd=${cell.qd} ${cell.contender}`;
+    const what = `round ${round + 1}/${opts.rounds}  ${cellName(cell)}`;
     const line = `[${String(done).padStart(String(total).length)}/${total}] ${what}  elapsed ${mmss(elapsed)} eta ${mmss(eta)}`;
     if (tty && !opts.verbose) process.stderr.write(`\r\x1b[K${line}`);
     else if (opts.verbose) log(line);
@@ -134,54 +154,113 @@ async function main() {
     }
   };
   const reported = new Set();
+  let pinWarned = false;
 
-  // Page cache warming happens right before each hot case, not once: on some machines
-  // (e.g. DAMON proactive reclaim, see machine.proactiveReclaim) pages idle for a while are
-  // evicted, and a "hot" run must not read from the device.
-  const timing = { runsSeconds: 0, warmSeconds: 0, flushSeconds: 0 };
+  // The page cache of the hot data is rebuilt the same way at the first case of each workload
+  // on it in every round (dropped, then read back: bench/lib/cache.mjs), topped up before the
+  // other cases, and its residency recorded. A hot run that still read from storage (a page
+  // evicted mid-case, e.g. by DAMON's proactive reclaim) is run once more after a top-up.
+  const timing = { runsSeconds: 0, cacheSeconds: 0, flushSeconds: 0, retries: 0 };
   const timed = (key, fn) => {
     const t = performance.now();
-    fn();
+    const v = fn();
     timing[key] += (performance.now() - t) / 1000;
+    return v;
+  };
+  const runCell = async (cell, kase, wrap = null) => {
+    try {
+      if (cell.contender === 'c-liburing') return await runC(c.binary, kase, wrap);
+      if (cell.contender === 'fio') return await runFio(kase, wrap);
+      return await runNode(kase, nodeLines, wrap);
+    } catch (err) {
+      return { ok: false, error: err.message };
+    }
+  };
+  let pin = null; // { key, ok, release } while a case's data is pinned
+  const unpin = async () => {
+    if (pin?.ok) await pin.release();
+    pin = null;
   };
   for (let round = 0; round < opts.rounds; round++) {
+    const rebuilt = new Set();
     for (const idxs of byCase.values()) {
-      const spec = cells[idxs[0]].spec;
-      if (spec.cache === 'hot' && spec.data === 'read') timed('warmSeconds', () => warmFile(data.readFile, data.readSpan));
-      if (spec.cache === 'hot' && spec.data === 'write') timed('warmSeconds', () => warmFile(data.writeFile, data.writeSpan));
-      if (spec.cache === 'hot' && spec.data === 'small') timed('warmSeconds', () => warmSmall(data.filesDir, data.nfiles));
+      const cell0 = cells[idxs[0]];
+      const spec = cell0.spec;
+      const target = cacheTarget(spec, { ...data, writeFile: cell0.target ?? data.writeFile });
+      let caseCache = null;
+      if (target) {
+        const group = `${target.key}|${spec.workload}:${spec.mode}`;
+        const rebuild = !rebuilt.has(group);
+        if (pin && (pin.key !== target.key || rebuild)) await unpin(); // mlocked pages cannot be dropped
+        caseCache = timed('cacheSeconds', () => pageCache.prepareCase(target, { rebuild }));
+        rebuilt.add(group);
+        if (!pin && opts.pin) {
+          pin = { key: target.key, ...(await pageCache.pin(target)) };
+          if (!pin.ok && !pinWarned) {
+            pinWarned = true;
+            log(`note: cannot pin the hot data in memory (${pin.error}); running unpinned, and repeating any hot run that reads from storage`);
+          }
+        }
+        caseCache.pinned = !!pin?.ok;
+      } else if (pin) await unpin();
       const order = idxs.map((_, j) => idxs[(j + round) % idxs.length]); // alternate who goes first
       for (const i of order) {
         const cell = cells[i];
         progress(cell, round);
         const kase = toCase(cell, data, opts, round);
-        let r;
         const t0 = performance.now();
-        try {
-          if (cell.contender === 'c-liburing') r = await runC(c.binary, kase);
-          else if (cell.contender === 'fio') r = await runFio(kase);
-          else r = await runNode(kase);
-        } catch (err) {
-          r = { ok: false, error: err.message };
+        let r = await runCell(cell, kase);
+        // This run's writeback must not become the next run's cost.
+        const flush = () => spec.data === 'write' && timed('flushSeconds', () => flushFile(kase.file));
+        flush();
+        let firstAttempt = null;
+        // Pinned data cannot have been read from storage (what a pinned run reads is program
+        // files paged back in): only an unpinned run is repeated.
+        if (target && !caseCache.pinned && r.ok && r.readBytes > 0) {
+          firstAttempt = { opsPerSec: r.seconds > 0 ? Math.round(r.ops / r.seconds) : null, readBytes: r.readBytes };
+          timing.retries++;
+          timed('cacheSeconds', () => pageCache.topUp(target));
+          r = await runCell(cell, kase);
+          flush();
         }
         const wall = (performance.now() - t0) / 1000;
         timing.runsSeconds += wall;
-        // This run's writeback must not become the next run's cost.
-        if (spec.data === 'write') timed('flushSeconds', () => flushFile(data.writeFile));
-        roundsByCell[i].push({ ...roundFigures(r, cell.bs), wallSeconds: Math.round(wall * 1000) / 1000 });
+        roundsByCell[i].push({
+          ...roundFigures(r, cell.bs),
+          ...(caseCache ? { cache: caseCache } : {}),
+          ...(firstAttempt ? { firstAttempt } : {}),
+          wallSeconds: Math.round(wall * 1000) / 1000,
+        });
         done++;
         if (!r.ok && !reported.has(i)) {
           reported.add(i);
           if (tty && !opts.verbose) process.stderr.write('\r\x1b[K');
-          log(`  ${cell.workload}:${cell.mode} bs=${fmtBs(cell.bs)} qd=${cell.qd} ${cell.contender}: ${r.error}`);
+          log(`  ${cellName(cell)}: ${r.error}`);
         }
       }
     }
   }
+  await unpin();
   if (tty && !opts.verbose) process.stderr.write('\r\x1b[K');
   const elapsedSeconds = (Date.now() - started) / 1000;
   log(`runs done in ${mmss((Date.now() - runStart) / 1000)} (total ${mmss(elapsedSeconds)}; ` +
-    `children ${Math.round(timing.runsSeconds)}s, cache warming ${Math.round(timing.warmSeconds)}s, write-file flushes ${Math.round(timing.flushSeconds)}s)`);
+    `children ${Math.round(timing.runsSeconds)}s, page cache ${Math.round(timing.cacheSeconds)}s, write-file flushes ${Math.round(timing.flushSeconds)}s` +
+    `${timing.retries ? `, ${timing.retries} run(s) repeated after reading from storage` : ''})`);
+
+  // ---- profiles (--profile): each cell once more, under perf record ----------------------
+  let profiles = null;
+  if (opts.profile) {
+    profiles = await profileCells(cells.filter((x) => x.kind === 'run'), {
+      out: path.join(opts.out, 'profile'),
+      run: (cell, wrap, nodeArgs, env) => runCell(cell, { ...toCase(cell, data, opts, 0), nodeArgs, env }, wrap),
+      prepare: (cell) => {
+        const target = cacheTarget(cell.spec, { ...data, writeFile: cell.target ?? data.writeFile });
+        if (target) pageCache.topUp(target);
+      },
+      after: (cell) => cell.spec.data === 'write' && flushFile(cell.target ?? data.writeFile),
+      log,
+    });
+  }
 
   // ---- results ---------------------------------------------------------------------------
   const rows = buildRows(cells, roundsByCell);
@@ -202,11 +281,19 @@ async function main() {
     filesDir: data.filesDir ?? null,
     smallFiles: data.filesDir ? { count: data.nfiles, size: data.fileSize } : null,
     dataCreated: data.created,
+    nodeLines: opts.nodeLines,
+    nodeStyles: opts.nodeStyles,
+    workers: opts.workers,
+    writeDirs: opts.writeDirs,
+    pageCache: pageCache.mode,
+    pin: opts.pin,
+    ...(pageCache.note ? { pageCacheNote: pageCache.note } : {}),
     runs: total,
     elapsedSeconds: Math.round(elapsedSeconds * 10) / 10,
     timing: Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+    ...(profiles ? { profiles } : {}),
   };
-  const doc = { schemaVersion: 1, tool: 'uring-fs bench (bench/cli.mjs)', machine, config, results: rows };
+  const doc = { schemaVersion: 2, tool: 'uring-fs bench (bench/cli.mjs)', machine, config, results: rows };
   const jsonPath = opts.json ?? path.join(opts.out, 'results.json');
   fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
   fs.writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
@@ -216,6 +303,8 @@ async function main() {
 }
 
 const rel = (p) => path.relative(process.cwd(), p) || p;
+const cellName = (c) =>
+  `${c.workload}:${c.mode}${c.targetFs && c.target ? `@${c.targetFs}` : ''} bs=${fmtBs(c.bs)} qd=${c.qd}${c.workers > 1 ? ` x${c.workers} threads` : ''} ${c.contender}`;
 
 /** Console table, results.md and the SVG charts for a results document. */
 function writeReports(doc, out) {
@@ -230,6 +319,7 @@ function writeReports(doc, out) {
   // stdout alone is a complete result: the machine, then the table.
   console.log(machineLines(machine).join('\n'));
   console.log(consoleTable(rows));
+  if (config.profiles?.length) console.log(['', 'profiles (--profile; one extra run per cell under perf record):', ...profileLines(config.profiles)].join('\n'));
   log('');
   log(`Markdown  ${rel(mdPath)}`);
   for (const ch of chartList) log(`chart     ${rel(path.join(out, ch.file))}`);
@@ -239,7 +329,7 @@ function writeReports(doc, out) {
 
 function rerender(opts) {
   const doc = JSON.parse(fs.readFileSync(opts.report, 'utf8'));
-  if (doc.schemaVersion !== 1 || !Array.isArray(doc.results)) throw new Error(`${opts.report}: not a bench results file (schemaVersion 1)`);
+  if (![1, 2].includes(doc.schemaVersion) || !Array.isArray(doc.results)) throw new Error(`${opts.report}: not a bench results file (schemaVersion 1 or 2)`);
   writeReports(doc, opts.out);
   return 0;
 }

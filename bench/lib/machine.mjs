@@ -107,7 +107,19 @@ function proactiveReclaim() {
   return { damonPageout: false };
 }
 
-export function collectMachine({ dataDir, readTarget, cProbe, uringProbe, uvProbe, fioVersion, ccVersion }) {
+/** Transparent huge pages and the large-folio state of the page cache (system-wide). */
+function hugePages() {
+  const thp = tryRead('/sys/kernel/mm/transparent_hugepage/enabled');
+  const mem = tryRead('/proc/meminfo') ?? '';
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(mem)?.[1] ?? NaN) * 1024;
+  return {
+    thpEnabled: thp ? (/\[(.+?)\]/.exec(thp)?.[1] ?? thp) : null,
+    anonHugeBytes: kb('AnonHugePages') || 0,
+    fileHugeBytes: kb('FileHugePages') || 0, // PMD-sized page-cache folios, every file
+  };
+}
+
+export function collectMachine({ dataDir, readTarget, cProbe, uringProbe, uvProbe, fioVersion, ccVersion, nodeLines = {}, writeTargets = [] }) {
   const cpus = os.cpus();
   const pkgLiburing = tryExec('pkg-config', ['--modversion', 'liburing']);
   return {
@@ -121,8 +133,11 @@ export function collectMachine({ dataDir, readTarget, cProbe, uringProbe, uvProb
     liburing: { pkgConfig: pkgLiburing },
     ioUringDisabledSysctl: tryRead('/proc/sys/kernel/io_uring_disabled'),
     proactiveReclaim: proactiveReclaim(),
+    hugePages: hugePages(),
     dataDir: dataDir ? storageOf(dataDir) : null,
     readTarget: readTarget ? storageOf(readTarget) : null,
+    writeTargets: writeTargets.slice(1).map((t) => storageOf(t.writeFile)),
+    nodeLines: Object.fromEntries(Object.entries(nodeLines).map(([l, v]) => [l, v.binary ? { version: v.version, uv: v.uv, binary: v.binary } : { error: v.error }])),
     ring: {
       'uring-fs': uringProbe,
       'c-liburing': cProbe,
@@ -154,10 +169,17 @@ export function machineLines(m) {
         ? `, DAMON pageout of memory idle ${m.proactiveReclaim.idleSecondsBeforePageout ?? '?'}s (page cache is re-warmed before each hot case)`
         : ''),
     `CPU ${m.cpu.model} x ${m.cpu.count}, memory ${fmtBytes(m.memory.totalBytes)}, load at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`,
-    `Node ${m.node.version}, libuv ${m.node.uv}, UV_THREADPOOL_SIZE ${m.node.threadpoolSize}`,
+    `Node ${m.node.version}, libuv ${m.node.uv}, UV_THREADPOOL_SIZE ${m.node.threadpoolSize}` +
+      (m.nodeLines && Object.keys(m.nodeLines).length
+        ? `; other Node lines for node:fs: ${Object.entries(m.nodeLines).map(([l, v]) => (v.version ? `${v.version} (libuv ${v.uv})` : `${l}: ${v.error}`)).join(', ')}`
+        : ''),
+    ...(m.hugePages
+      ? [`transparent huge pages: ${m.hugePages.thpEnabled ?? 'n/a'}; at start AnonHugePages ${fmtBytes(m.hugePages.anonHugeBytes)}, FileHugePages ${fmtBytes(m.hugePages.fileHugeBytes)} (page cache in 2 MiB folios)`]
+      : []),
     `liburing ${m.liburing.pkgConfig ?? 'not found'} (pkg-config); fio ${m.fio ?? 'not installed'}; cc ${m.cc ?? 'not found'}`,
     `data dir ${describeStorage(m.dataDir)}`,
     ...(m.readTarget && m.readTarget.path !== m.dataDir?.path ? [`read target ${describeStorage(m.readTarget)}`] : []),
+    ...(m.writeTargets ?? []).map((t) => `write target ${describeStorage(t)}`),
     `ring flags: uring-fs ${u?.ok ? `${(u.setupFlags ?? []).join('|') || 'none'} (backend ${u.backend}, batch ${u.batch ? 'yes' : 'no'})` : `unavailable: ${u?.error}`}; ` +
       `c-liburing ${c?.ok ? (c.setup_flags ?? []).join('|') || 'none' : `unavailable: ${c?.error}`}`,
     `libuv io_uring: UV_USE_IO_URING=1 ${uv?.ok ? (uv.ioUringFds > 0 ? `honoured (${uv.ioUringFds} io_uring fds in the child)` : 'NOT honoured (no io_uring fds in the child)') : `probe failed: ${uv?.error}`}`,

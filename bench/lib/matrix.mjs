@@ -12,6 +12,30 @@ export const CONTENDERS = [
 ];
 
 export const NODE_FS = new Set(['fs-promises', 'fs-callback', 'fs-sync', 'fs-libuv-io-uring']);
+/**
+ * The node:fs styles run on the other Node lines by default (--node-styles auto): the one that
+ * is fastest at each depth, so that "the best node:fs of any line" is measured without running
+ * every style everywhere. At queue depth 1 that is a synchronous call (no thread hop), above it
+ * the callback API (fs-promises is the same threadpool request plus a promise per op). The
+ * running Node measures every style, which keeps that claim checked in every run.
+ */
+export const AUTO_LINE_STYLES = { 'fs-sync': (qd) => qd === 1, 'fs-callback': (qd) => qd > 1 };
+const lineStyles = (opts) => (opts.nodeStyles === 'auto' || opts.nodeStyles == null ? Object.keys(AUTO_LINE_STYLES) : opts.nodeStyles);
+/** Whether a contender runs at this depth under --node-styles (auto: see AUTO_LINE_STYLES). */
+function lineStyleAt(opts, style, line, qd) {
+  if (line == null || !(opts.nodeStyles === 'auto' || opts.nodeStyles == null)) return true;
+  return AUTO_LINE_STYLES[style]?.(qd) ?? true;
+}
+/** Other Node lines whose node:fs is measured too, by default (--node-lines). */
+export const DEFAULT_NODE_LINES = [22, 24, 26];
+
+/** 'fs-callback@24' -> { style: 'fs-callback', line: 24 }; 'uring-fs' -> { style: 'uring-fs', line: null }. */
+export function splitContender(name) {
+  const at = name.indexOf('@');
+  return at < 0 ? { style: name, line: null } : { style: name.slice(0, at), line: Number(name.slice(at + 1)) };
+}
+/** True for every node:fs contender, on any Node line. */
+export const isNodeFs = (name) => NODE_FS.has(splitContender(name).style);
 const ALL = CONTENDERS;
 const NO_FIO = CONTENDERS.filter((c) => c !== 'fio');
 const RING_ONLY = ['uring-fs', 'uring-fs-batch', 'c-liburing'];
@@ -23,8 +47,9 @@ const MiB = 1024 * KiB;
  * op: what one operation is (read | write | orc = open+read whole+close one file | stat | nop)
  * data: which data it needs (read = the 1 GiB file or --file, write = the suite's write file,
  *       small = the 10,000 4 KiB files, none)
- * cache: 'hot' = page cache warmed (the data read once) before each case; 'direct' = O_DIRECT
- *        bypasses it. Writes are 'hot' too: every run starts with the write file cached and clean.
+ * cache: 'hot' = the data is in the page cache before each case, built the same way every time
+ *        (bench/lib/cache.mjs); 'direct' = O_DIRECT bypasses it. Writes are 'hot' too: every run
+ *        starts with the write file cached and clean. stat is 'hot' for its inodes.
  * optional: only in the matrix when that option is given
  */
 export const WORKLOADS = [
@@ -36,48 +61,88 @@ export const WORKLOADS = [
   { workload: 'randwrite', mode: 'fdatasync-32', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'hot', fdatasyncEvery: 32, contenders: ALL },
   { workload: 'randwrite', mode: 'direct', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'direct', direct: true, contenders: ALL, optional: 'direct' },
   { workload: 'smallfiles', mode: 'open-read-close', op: 'orc', access: 'seq', bs: [4 * KiB], qd: [1, 32], quickQd: [1, 32], data: 'small', cache: 'hot', contenders: NO_FIO },
-  { workload: 'stat', mode: 'statx', op: 'stat', access: 'seq', bs: [null], qd: [1, 32], quickQd: [1, 32], data: 'small', contenders: NO_FIO },
+  { workload: 'stat', mode: 'statx', op: 'stat', access: 'seq', bs: [null], qd: [1, 32], quickQd: [1, 32], data: 'small', cache: 'hot', contenders: NO_FIO },
   { workload: 'nop', mode: 'nop', op: 'nop', access: 'seq', bs: [null], qd: [1, 32], quickQd: [1, 32], data: 'none', contenders: RING_ONLY },
 ];
 
 export const WORKLOAD_IDS = [...new Set(WORKLOADS.flatMap((w) => [w.workload, `${w.workload}:${w.mode}`]))];
 
+/**
+ * The contender names the options select, in table order (line variants after their style);
+ * all: every node:fs style on every line (what --filter may name).
+ */
+export function contenderNames(opts, { all = false } = {}) {
+  const lines = opts.nodeLines ?? [];
+  const styles = all ? [...NODE_FS] : lineStyles(opts);
+  const out = [];
+  for (const c of CONTENDERS) {
+    out.push(c);
+    if (NODE_FS.has(c) && styles.includes(c)) for (const l of lines) out.push(`${c}@${l}`);
+  }
+  return out;
+}
+
 /** Splits --filter terms into workload and contender filters; unknown terms are an error. */
-export function parseFilter(terms) {
+export function parseFilter(terms, opts = {}) {
+  const names = contenderNames(opts, { all: true });
   const workloads = [];
   const contenders = [];
   for (const t of terms) {
-    if (CONTENDERS.includes(t)) contenders.push(t);
+    if (CONTENDERS.includes(t) || names.includes(t)) contenders.push(t);
     else if (WORKLOAD_IDS.includes(t)) workloads.push(t);
-    else throw new Error(`--filter: unknown workload or contender '${t}'\n  workloads: ${WORKLOAD_IDS.join(' ')}\n  contenders: ${CONTENDERS.join(' ')}`);
+    else throw new Error(`--filter: unknown workload or contender '${t}'\n  workloads: ${WORKLOAD_IDS.join(' ')}\n  contenders: ${names.join(' ')}`);
   }
   return { workloads, contenders };
 }
 
-export const rowKey = (r) => `${r.workload}|${r.mode}|${r.bs}|${r.qd}|${r.contender}`;
-export const caseKey = (r) => `${r.workload}|${r.mode}|${r.bs}|${r.qd}`;
+export const rowKey = (r) => `${caseKey(r)}|${r.contender}`;
+/** One case: what every contender of it does (the same work, measured side by side). */
+export const caseKey = (r) => `${r.workload}|${r.mode}|${r.bs}|${r.qd}|${r.workers ?? 1}|${r.target ?? ''}`;
 
 /**
  * Expands the matrix into cells. Each cell is one row of the results: kind 'run' (measured
  * every round), 'n/a' (fs-sync above QD 1) or 'skipped' (with a note).
+ *
+ * env.writeTargets: [{ dir, writeFile, filesystem }] - the write workloads run once per target
+ * (--dir's write file first, then each --write-dir). env.nodeLines: { 22: { binary, version } |
+ * { error } }.
  */
 export function expand(opts, env) {
-  const { workloads: wf, contenders: cf } = parseFilter(opts.filter);
-  const wantContender = (c) => !cf.length || cf.includes(c) || c === 'fs-promises';
+  const { workloads: wf, contenders: cf } = parseFilter(opts.filter, opts);
+  // Line variants named in --filter run even where --node-styles would not put them.
+  const named = new Set(cf.filter((c) => c.includes('@')));
+  const names = contenderNames(opts, { all: true }).filter((c) => named.has(c) || contenderNames(opts).includes(c));
+  // A style name selects it on every line; with no node:fs contender left, fs-promises stays so
+  // that every row has a node:fs baseline.
+  const picked = (c) => cf.includes(c) || cf.includes(splitContender(c).style);
+  const keepBaseline = cf.length && !names.some((c) => isNodeFs(c) && picked(c));
+  const wantContender = (c) => !cf.length || picked(c) || (keepBaseline && c === 'fs-promises');
   const wantWorkload = (w) => !wf.length || wf.includes(w.workload) || wf.includes(`${w.workload}:${w.mode}`);
+  const workerCounts = opts.workers > 1 ? [1, opts.workers] : [1];
   const cells = [];
   for (const w of WORKLOADS) {
     if (w.optional && !opts[w.optional] && !wf.includes(`${w.workload}:${w.mode}`)) continue;
     if (!wantWorkload(w)) continue;
     const qds = opts.qd ?? (opts.quick ? w.quickQd : w.qd);
-    for (const bs of w.bs) {
-      for (const qd of qds) {
-        for (const contender of w.contenders) {
-          if (!wantContender(contender)) continue;
-          const cell = { workload: w.workload, mode: w.mode, bs, qd, contender, spec: w, kind: 'run', note: null };
-          const skip = skipReason(w, contender, qd, env);
-          if (skip) Object.assign(cell, skip);
-          cells.push(cell);
+    const targets = w.data === 'write' ? env.writeTargets ?? [{ writeFile: null }] : [null];
+    for (const target of targets) {
+      for (const bs of w.bs) {
+        for (const qd of qds) {
+          for (const workers of workerCounts) {
+            for (const contender of names) {
+              const { style, line } = splitContender(contender);
+              if (!w.contenders.includes(style) || !wantContender(contender)) continue;
+              if (!named.has(contender) && !lineStyleAt(opts, style, line, qd)) continue;
+              const cell = {
+                workload: w.workload, mode: w.mode, bs, qd, workers, contender,
+                target: target?.writeFile ?? null, targetFs: target?.filesystem ?? null,
+                spec: w, kind: 'run', note: null,
+              };
+              const skip = skipReason(w, contender, qd, env);
+              if (skip) Object.assign(cell, skip);
+              cells.push(cell);
+            }
+          }
         }
       }
     }
@@ -86,31 +151,44 @@ export function expand(opts, env) {
 }
 
 function skipReason(w, contender, qd, env) {
-  if (contender === 'fs-sync' && qd !== 1)
+  const { style, line } = splitContender(contender);
+  if (style === 'fs-sync' && qd !== 1)
     return { kind: 'n/a', note: 'synchronous calls: one op at a time, queue depth 1 only' };
   const refused = w.direct ? env.directRefused?.[w.data] : null;
-  if (w.direct && NODE_FS.has(contender))
+  if (w.direct && NODE_FS.has(style))
     return {
       kind: 'skipped',
       note:
-        'node:fs cannot allocate page-aligned buffers, which O_DIRECT requires (uring-fs has allocAligned)' +
+        'node:fs has no way to allocate the page-aligned buffers O_DIRECT requires (uring-fs has allocAligned)' +
         (refused ? `; and ${refused}` : ''),
     };
   if (refused) return { kind: 'skipped', note: refused };
+  if (line != null && env.nodeLines && !env.nodeLines[line]?.binary)
+    return { kind: 'skipped', note: `no Node ${line} binary: ${env.nodeLines[line]?.error ?? 'not fetched'}` };
   if (contender === 'c-liburing' && env.cSkip) return { kind: 'skipped', note: env.cSkip };
   if (contender === 'fio' && env.fioSkip) return { kind: 'skipped', note: env.fioSkip };
   return null;
 }
 
-/** Rough seconds per run, by contender: warm-up + measured time + process start and teardown. */
+/**
+ * Rough seconds: per run warm-up + measured time + process start and teardown (by contender),
+ * plus rebuilding the page cache of the hot files once per workload and round (rebuilds: the
+ * number of those, with their sizes in bytes).
+ */
 export function estimateSeconds(cells, opts) {
-  const overhead = (c) => (c === 'c-liburing' ? 0.03 : c === 'fio' ? 0.4 : 0.12);
+  const overhead = (c) => (c === 'c-liburing' ? 0.04 : c === 'fio' ? 0.42 : 0.25);
   let s = 0;
   let runs = 0;
+  const groups = new Map();
   for (const c of cells) {
     if (c.kind !== 'run') continue;
     runs++;
-    s += opts.warmup + opts.duration + overhead(c.contender);
+    s += opts.warmup + opts.duration + overhead(c.contender) + (c.workers > 1 ? 0.05 * c.workers : 0);
+    if (c.spec.cache === 'hot') groups.set(`${c.workload}:${c.mode}:${c.target ?? ''}`, c.spec.data);
   }
-  return { runs: runs * opts.rounds, seconds: s * opts.rounds };
+  // Reading the 1 GiB file back from a virtio disk takes ~1.2 s, the 128 MiB write file ~0.2 s,
+  // topping up 10,000 small files ~0.1 s.
+  let cache = 0;
+  for (const data of groups.values()) cache += data === 'read' ? 1.3 : data === 'write' ? 0.3 : 0.15;
+  return { runs: runs * opts.rounds, seconds: (s + cache) * opts.rounds };
 }

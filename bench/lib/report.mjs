@@ -1,5 +1,5 @@
 // Rounds -> rows (medians, ratios), and the console / Markdown renderings of the rows.
-import { caseKey, CONTENDERS } from './matrix.mjs';
+import { caseKey, contenderNames, isNodeFs, splitContender } from './matrix.mjs';
 import { machineLines } from './machine.mjs';
 
 export function median(xs) {
@@ -27,7 +27,9 @@ export function roundFigures(r, bs) {
     cpuSecondsPerOp: r.ops > 0 ? sig((r.cpuUser + r.cpuSys) / r.ops) : null,
     cpuUserSeconds: round3(r.cpuUser),
     cpuSysSeconds: round3(r.cpuSys),
+    readBytes: r.readBytes ?? null,
     syncs: r.syncs ?? 0,
+    ...(r.threads ? { threads: r.threads.map((t) => ({ ops: t.ops, seconds: round3(t.seconds) })) } : {}),
     env: r.env ?? null,
   };
 }
@@ -41,6 +43,9 @@ export function buildRows(cells, roundsByCell) {
       contender: cell.contender,
       qd: cell.qd,
       bs: cell.bs,
+      workers: cell.workers ?? 1,
+      target: cell.target ?? null,
+      targetFs: cell.targetFs ?? null,
       status: cell.kind === 'run' ? 'ok' : cell.kind,
       note: cell.note,
       error: null,
@@ -49,8 +54,13 @@ export function buildRows(cells, roundsByCell) {
       mbPerSec: null,
       latencyUs: { p50: null, p99: null, p999: null },
       cpuSecondsPerOp: null,
+      readBytesMax: null,
+      cache: null,
+      ratioToBestNodeFs: null,
+      bestNodeFs: null,
       ratioToFsPromises: null,
       ratioToCLiburing: null,
+      ratioToOneWorker: null,
       roundsOk: 0,
       rounds: [],
       env: null,
@@ -76,8 +86,26 @@ export function buildRows(cells, roundsByCell) {
       p999: median(ok.map((r) => r.latencyUs.p999)),
     };
     base.cpuSecondsPerOp = median(ok.map((r) => r.cpuSecondsPerOp));
+    const rb = ok.map((r) => r.readBytes).filter((x) => x != null);
+    base.readBytesMax = rb.length ? Math.max(...rb) : null;
+    const caches = rounds.map((r) => r.cache).filter(Boolean);
+    if (caches.length) {
+      const worst = caches.reduce((a, b) => (b.pages && b.resident / b.pages < a.resident / a.pages ? b : a));
+      base.cache = {
+        residentMin: worst.pages ? worst.resident / worst.pages : null,
+        pages: worst.pages,
+        actions: [...new Set(caches.map((c) => c.action))],
+        pinned: caches.every((c) => c.pinned),
+      };
+    }
+    const retried = rounds.filter((r) => r.firstAttempt).length;
+    if (retried)
+      base.note = [base.note, `${retried} run(s) read from storage (${fmtMiB(Math.max(...rounds.map((r) => r.firstAttempt?.readBytes ?? 0)))}) and were repeated after a top-up`].filter(Boolean).join('; ');
+    // Pinned data cannot be what a run read; a little (program files paged back in) is noise.
+    if (base.readBytesMax >= (caches.every((c) => c.pinned) ? 1048576 : 1))
+      base.note = [base.note, `read ${fmtMiB(base.readBytesMax)} from storage in a measured window`].filter(Boolean).join('; ');
     base.env = ok[ok.length - 1].env;
-    if (cell.contender === 'fs-libuv-io-uring') {
+    if (splitContender(cell.contender).style === 'fs-libuv-io-uring') {
       base.uvIoUringHonoured = ok.every((r) => r.env?.uvIoUringHonoured === true);
       if (!base.uvIoUringHonoured)
         base.note = 'UV_USE_IO_URING=1 was NOT honoured by this Node (no io_uring fds in the child): this is plain libuv threadpool I/O';
@@ -94,11 +122,24 @@ export function buildRows(cells, roundsByCell) {
   for (const r of rows) {
     if (r.status !== 'ok') continue;
     const peers = byCase.get(caseKey(r));
+    // The fastest node:fs contender of any Node line in this case: the baseline to beat.
+    let best = null;
+    for (const [c, ops] of Object.entries(peers)) if (isNodeFs(c) && ops != null && (!best || ops > best.opsPerSec)) best = { contender: c, opsPerSec: ops };
+    if (best) {
+      r.bestNodeFs = best;
+      r.ratioToBestNodeFs = sig(r.opsPerSec / best.opsPerSec, 4);
+    }
     if (peers['fs-promises']) r.ratioToFsPromises = sig(r.opsPerSec / peers['fs-promises'], 4);
     if (peers['c-liburing']) r.ratioToCLiburing = sig(r.opsPerSec / peers['c-liburing'], 4);
+    if (r.workers > 1) {
+      const one = byCase.get(caseKey({ ...r, workers: 1 }))?.[r.contender];
+      if (one) r.ratioToOneWorker = sig(r.opsPerSec / (r.workers * one), 4);
+    }
   }
   return rows;
 }
+
+const fmtMiB = (b) => (b >= 1048576 ? `${(b / 1048576).toFixed(1)} MiB` : `${Math.round(b / 1024)} KiB`);
 
 // ---- formatting -------------------------------------------------------------------------
 
@@ -122,12 +163,23 @@ function fmtSpread(r) {
 }
 const fmtCpu = (s) => (s == null ? '–' : fmtNum(s * 1e6));
 
-const COLUMNS = ['qd', 'contender', 'ops/s', 'spread', 'MB/s', 'p50 µs', 'p99 µs', 'p99.9 µs', 'CPU µs/op', 'vs fs-promises', 'vs C', 'note'];
+/** The columns of a group's table; `thr` and `vs N×1` only where some row ran several workers. */
+function columns(g) {
+  const workers = g.rows.some((r) => r.workers > 1);
+  return [
+    'qd', ...(workers ? ['thr'] : []), 'contender', 'ops/s', 'spread', 'MB/s', 'p50 µs', 'p99 µs', 'p99.9 µs', 'CPU µs/op',
+    'vs best fs', 'vs C', ...(workers ? ['vs N×1'] : []), 'note',
+  ];
+}
 
-function cellsOf(r) {
-  const status = r.status === 'ok' ? r.error ?? (r.note || '') : `${r.status}: ${r.error ?? r.note ?? ''}`;
+function cellsOf(r, g) {
+  const workers = g.rows.some((x) => x.workers > 1);
+  let status = r.status === 'ok' ? r.error ?? (r.note || '') : `${r.status}: ${r.error ?? r.note ?? ''}`;
+  if (r.status === 'ok' && r.bestNodeFs?.contender === r.contender && g.rows.filter((x) => caseKey(x) === caseKey(r) && isNodeFs(x.contender) && x.status === 'ok').length > 1)
+    status = ['best node:fs', status].filter(Boolean).join('; ');
   return [
     String(r.qd),
+    ...(workers ? [String(r.workers)] : []),
     r.contender,
     fmtNum(r.opsPerSec),
     fmtSpread(r),
@@ -136,23 +188,41 @@ function cellsOf(r) {
     fmtNum(r.latencyUs.p99),
     fmtNum(r.latencyUs.p999),
     fmtCpu(r.cpuSecondsPerOp),
-    fmtRatio(r.ratioToFsPromises),
+    fmtRatio(r.ratioToBestNodeFs),
     fmtRatio(r.ratioToCLiburing),
+    ...(workers ? [fmtRatio(r.ratioToOneWorker)] : []),
     status,
   ];
 }
 
-/** Rows grouped by workload, mode and block size, in matrix order. */
+/** Rows grouped by workload, mode, block size and target file, in matrix order. */
 export function groups(rows) {
   const out = new Map();
   for (const r of rows) {
-    const k = `${r.workload}|${r.mode}|${r.bs}`;
-    if (!out.has(k)) out.set(k, { workload: r.workload, mode: r.mode, bs: r.bs, rows: [] });
+    const k = `${r.workload}|${r.mode}|${r.bs}|${r.target ?? ''}`;
+    if (!out.has(k)) out.set(k, { workload: r.workload, mode: r.mode, bs: r.bs, target: r.target, targetFs: r.targetFs, rows: [] });
     out.get(k).rows.push(r);
   }
-  const order = (r) => CONTENDERS.indexOf(r.contender);
-  for (const g of out.values()) g.rows.sort((a, b) => a.qd - b.qd || order(a) - order(b));
+  // Contender order as the matrix has it, with the other Node lines after their style.
+  const lines = [...new Set(rows.map((r) => splitContender(r.contender).line).filter((l) => l != null))].sort((a, b) => a - b);
+  const names = contenderNames({ nodeLines: lines, nodeStyles: ['fs-promises', 'fs-callback', 'fs-sync', 'fs-libuv-io-uring'] });
+  const order = (r) => names.indexOf(r.contender);
+  for (const g of out.values()) g.rows.sort((a, b) => a.qd - b.qd || a.workers - b.workers || order(a) - order(b));
   return [...out.values()];
+}
+
+/** One line per group: the page cache before its cases, and whether any hot run read from storage. */
+export function cacheLine(g) {
+  const withCache = g.rows.filter((r) => r.cache);
+  if (!withCache.length) return null;
+  const min = Math.min(...withCache.map((r) => r.cache.residentMin ?? 1));
+  const actions = [...new Set(withCache.flatMap((r) => r.cache.actions))];
+  const read = g.rows.filter((r) => /from storage/.test(r.note ?? ''));
+  const pinned = withCache.every((r) => r.cache.pinned);
+  const what = { 'rebuilt-seq': 'dropped and read back sequentially', 'rebuilt-rand': 'dropped and read back in shuffled 4 KiB reads', 'topped-up': 'topped up', none: 'already resident' };
+  return `page cache before each case: ${(min * 100).toFixed(min === 1 ? 0 : 1)}% resident (${actions.map((a) => what[a] ?? a).join(', ')}), ` +
+    `${pinned ? 'pinned while the case ran' : 'not pinned'}; ` +
+    (read.length ? `${read.length} row(s) read from storage (see note)` : 'no run read from storage');
 }
 
 export function describeWorkload(g) {
@@ -170,18 +240,23 @@ export function describeWorkload(g) {
     buffered: 'buffered, no sync',
     'fdatasync-32': 'fdatasync after every 32 writes (one sync in flight at a time)',
   }[g.mode];
-  return `${g.workload} / ${g.mode}${g.bs ? ` / ${fmtBs(g.bs)}` : ''}: ${what}${mode ? `, ${mode}` : ''}`;
+  const on = g.target ? ` (${g.target})` : '';
+  return `${g.workload} / ${g.mode}${g.bs ? ` / ${fmtBs(g.bs)}` : ''}${g.targetFs ? ` on ${g.targetFs}` : ''}: ${what}${mode ? `, ${mode}` : ''}${on}`;
 }
 
 export function consoleTable(rows) {
   const out = [];
   for (const g of groups(rows)) {
     out.push('', describeWorkload(g));
-    const body = g.rows.filter((r) => r.status !== 'n/a').map(cellsOf);
+    const cl = cacheLine(g);
+    if (cl) out.push(`  ${cl}`);
+    const COLUMNS = columns(g);
+    const body = g.rows.filter((r) => r.status !== 'n/a').map((r) => cellsOf(r, g));
     const widths = COLUMNS.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+    const first = COLUMNS.indexOf('ops/s'); // right-aligned from here on
     const line = (cells) =>
       cells
-        .map((c, i) => (i === cells.length - 1 ? c : i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+        .map((c, i) => (i === cells.length - 1 ? c : i >= first ? c.padStart(widths[i]) : c.padEnd(widths[i])))
         .join('  ')
         .trimEnd();
     out.push('  ' + line(COLUMNS));
@@ -200,20 +275,44 @@ export function markdown({ machine, config, rows, charts, elapsedSeconds }) {
   L.push('## Machine', '');
   for (const l of machineLines(machine)) L.push(`- ${mdEscape(l)}`);
   L.push('');
-  L.push('Ratios are ops/s against the `fs-promises` row (and the `c-liburing` row) of the same workload, mode, block size and queue depth. ' +
-    'Latency is per op in µs (for `uring-fs-batch`, each op gets its batch\'s latency). CPU is user + system seconds of the whole process per op. ' +
+  L.push('"vs best fs" is ops/s against the fastest node:fs contender of any Node line in the same case (workload, mode, block size, queue depth, threads; ' +
+    'the row marked "best node:fs"), "vs C" against the `c-liburing` row, "vs N×1" (with --workers) against N times the same contender with one thread. ' +
+    'Latency is per op in µs (for `uring-fs-batch`, each op gets its batch\'s latency). CPU is user + system seconds of the whole process (every thread) per op. ' +
     'MB/s is 10^6 bytes per second. Spread is ±half the range of the rounds\' ops/s around the median.', '');
   if (charts?.length) {
     L.push('## Charts', '');
     for (const c of charts) L.push(`![${c.title}](${c.file})`, '');
   }
+  if (config.profiles?.length) {
+    L.push('## Profiles (--profile)', '', 'One extra run per cell under `perf record -e cpu-clock`; the summaries are in `profile/`.', '', '```');
+    for (const l of profileLines(config.profiles)) L.push(l);
+    L.push('```', '');
+  }
   L.push('## Results', '');
   for (const g of groups(rows)) {
     L.push(`### ${mdEscape(describeWorkload(g))}`, '');
+    const cl = cacheLine(g);
+    if (cl) L.push(cl[0].toUpperCase() + cl.slice(1) + '.', '');
+    const COLUMNS = columns(g);
+    const first = COLUMNS.indexOf('ops/s');
     L.push(`| ${COLUMNS.join(' | ')} |`);
-    L.push(`|${COLUMNS.map((_, i) => (i >= 2 && i < COLUMNS.length - 1 ? '---:' : '---')).join('|')}|`);
-    for (const r of g.rows) L.push(`| ${cellsOf(r).map(mdEscape).join(' | ')} |`);
+    L.push(`|${COLUMNS.map((_, i) => (i >= first && i < COLUMNS.length - 1 ? '---:' : '---')).join('|')}|`);
+    for (const r of g.rows) L.push(`| ${cellsOf(r, g).map(mdEscape).join(' | ')} |`);
     L.push('');
   }
   return L.join('\n');
+}
+
+/** --profile: per profiled cell, where the CPU went by kind of code and the top symbols. */
+export function profileLines(profiles, top = 8) {
+  const L = [];
+  for (const p of profiles ?? []) {
+    if (p.error) {
+      L.push(`${p.cell ?? 'profile'}: ${p.error}`);
+      continue;
+    }
+    L.push(`${p.cell}: ${p.opsPerSec} ops/s, ${p.cpuUsPerOp} µs CPU/op (profiled run); ` + p.split.map((x) => `${x.kind} ${x.pct}%`).join(', '));
+    for (const t of p.top.slice(0, top)) L.push(`    ${t.pct.toFixed(1).padStart(5)}%  ${t.kind.padEnd(18)} ${t.sym}`);
+  }
+  return L;
 }

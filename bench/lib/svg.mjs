@@ -1,5 +1,6 @@
 // Hand-written SVG charts (no dependencies): throughput by queue depth, latency percentiles,
 // and a ratio overview. Log-scale value axes, because the contenders span orders of magnitude.
+import { isNodeFs } from './matrix.mjs';
 import { fmtBs } from './report.mjs';
 
 export const COLORS = {
@@ -11,6 +12,7 @@ export const COLORS = {
   'uring-fs-batch': '#ff7f0e',
   'c-liburing': '#2ca02c',
   fio: '#8c564b',
+  'best node:fs (any line)': '#000000',
 };
 const PCT_COLORS = ['#4e79a7', '#f28e2b', '#e15759'];
 
@@ -165,17 +167,21 @@ export function barChart({ title, subtitle, groups, seriesNames, colors, values,
 /** Returns [{ file, title, svg }] for the rows at hand (charts without data are left out). */
 export function charts(rows, machineLine) {
   const out = [];
-  const ok = rows.filter((r) => r.status === 'ok');
+  // One thread per contender, the data directory's own write file: the charts' cases.
+  const ok = rows.filter((r) => r.status === 'ok' && (r.workers ?? 1) === 1 && !isExtraTarget(r, rows));
   for (const mode of ['hot', 'direct']) {
     const rr = ok.filter((r) => r.workload === 'randread' && r.mode === mode);
     if (!rr.length) continue;
     const qds = [...new Set(rr.map((r) => r.qd))].sort((a, b) => a - b);
+    // The running Node's contenders by name; other lines' node:fs only through "best node:fs".
     const names = Object.keys(COLORS).filter((c) => rr.some((r) => r.contender === c));
+    const best = (q) => rr.find((r) => r.qd === q && r.bestNodeFs)?.bestNodeFs?.opsPerSec ?? null;
     const series = names.map((name) => ({
       name: name === 'fs-sync' ? 'fs-sync (QD 1 only)' : name,
       color: COLORS[name],
       values: qds.map((q) => rr.find((r) => r.contender === name && r.qd === q)?.opsPerSec ?? null),
     }));
+    if (rr.some((r) => r.contender.includes('@'))) series.push({ name: 'best node:fs (any line)', color: COLORS['best node:fs (any line)'], values: qds.map(best) });
     const title = `Random 4 KiB reads, ${mode === 'hot' ? 'page cache hot' : 'O_DIRECT'}: ops/s by queue depth`;
     const svg = lineChart({ title, subtitle: machineLine, categories: qds.map((q) => `QD ${q}`), series, xLabel: 'queue depth', yLabel: 'ops/s (log scale)' });
     if (svg) out.push({ file: `randread-${mode}-throughput.svg`, title, svg });
@@ -197,27 +203,27 @@ export function charts(rows, machineLine) {
       if (lsvg) out.push({ file: `randread-${mode}-latency-qd${q}.svg`, title: t, svg: lsvg });
     }
   }
-  // Overview: each workload at its deepest queue, ratio to fs-promises of the io_uring contenders.
+  // Overview: each workload at its deepest queue, ratio to the best node:fs of the io_uring contenders.
   const contenders = ['fs-libuv-io-uring', 'uring-fs', 'uring-fs-batch', 'c-liburing', 'fio'].filter((c) =>
-    ok.some((r) => r.contender === c && r.ratioToFsPromises != null),
+    ok.some((r) => r.contender === c && r.ratioToBestNodeFs != null),
   );
   const keys = [];
   for (const r of ok) {
     const k = `${r.workload}|${r.mode}|${r.bs}`;
-    if (!keys.includes(k) && ok.some((x) => `${x.workload}|${x.mode}|${x.bs}` === k && x.ratioToFsPromises != null && x.contender !== 'fs-promises')) keys.push(k);
+    if (!keys.includes(k) && ok.some((x) => `${x.workload}|${x.mode}|${x.bs}` === k && x.ratioToBestNodeFs != null && !isNodeFs(x.contender))) keys.push(k);
   }
   if (keys.length && contenders.length) {
     const groupsL = [];
     const values = [];
     for (const k of keys) {
-      const rs = ok.filter((x) => `${x.workload}|${x.mode}|${x.bs}` === k && x.ratioToFsPromises != null);
+      const rs = ok.filter((x) => `${x.workload}|${x.mode}|${x.bs}` === k && x.ratioToBestNodeFs != null);
       const q = Math.max(...rs.map((x) => x.qd));
       const [w, m, bs] = k.split('|');
       const oneMode = ['smallfiles', 'stat', 'nop'].includes(w);
       groupsL.push(`${w}${oneMode ? '' : ` ${m}`}${bs !== 'null' ? ` ${fmtBs(Number(bs))}` : ''} QD${q}`);
-      values.push(contenders.map((c) => rs.find((x) => x.contender === c && x.qd === q)?.ratioToFsPromises ?? null));
+      values.push(contenders.map((c) => rs.find((x) => x.contender === c && x.qd === q)?.ratioToBestNodeFs ?? null));
     }
-    const title = 'Throughput relative to fs-promises (1 = same; deepest queue of each workload)';
+    const title = 'Throughput relative to the fastest node:fs of any Node line (1 = same; deepest queue of each workload)';
     const svg = barChart({
       title,
       subtitle: machineLine,
@@ -225,10 +231,17 @@ export function charts(rows, machineLine) {
       seriesNames: contenders,
       colors: contenders.map((c) => COLORS[c]),
       values,
-      yLabel: 'x fs-promises ops/s (log scale)',
+      yLabel: 'x best node:fs ops/s (log scale)',
       reference: 1,
     });
-    if (svg) out.push({ file: 'overview-vs-fs-promises.svg', title, svg });
+    if (svg) out.push({ file: 'overview-vs-best-node-fs.svg', title, svg });
   }
   return out;
+}
+
+/** Write rows on a --write-dir target (not the data directory's own write file). */
+function isExtraTarget(r, rows) {
+  if (!r.target) return false;
+  const first = rows.find((x) => x.workload === r.workload && x.target)?.target;
+  return r.target !== first;
 }
