@@ -3,7 +3,7 @@
 //
 //   node bench/run-one.mjs '<case JSON>'   -> "@@RESULT {json}" on stdout
 //   node bench/run-one.mjs --probe-uring   -> facts about uring-fs on this machine
-//   node bench/run-one.mjs --probe-uv      -> whether libuv opened io_uring rings here
+//   node bench/run-one.mjs --probe-uv      -> whether libuv's io_uring file ring runs here
 //
 // The case fields are made by bench/lib/runner.mjs (toCase). With case.workers = N > 1 the run
 // is N worker threads (this file again, as each worker's script), each preparing its own
@@ -29,6 +29,25 @@ function ioUringFds() {
   return n;
 }
 
+/**
+ * Kernel SQPOLL threads of this process (iou-sqp-<pid>). libuv's io_uring for file operations
+ * (UV_USE_IO_URING=1 on libuv 1.45-1.47, Node 20) is an SQPOLL ring, so these say whether file
+ * ops really go through it. An io_uring fd alone does not: libuv 1.51/1.52 (Node 22-26) keeps
+ * a ring per loop for batching epoll_ctl whatever the variable says, and there
+ * UV_USE_IO_URING=1 leaves file ops on the threadpool (traced: only EPOLL_CTL SQEs).
+ */
+function sqpollThreads() {
+  let n = 0;
+  for (const t of fs.readdirSync('/proc/self/task')) {
+    try {
+      if (fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').startsWith('iou-sqp-')) n++;
+    } catch {
+      /* the thread is gone */
+    }
+  }
+  return n;
+}
+
 function emit(obj) {
   process.stdout.write(MARK + JSON.stringify(obj) + '\n');
 }
@@ -44,13 +63,13 @@ async function probeUring() {
 }
 
 async function probeUv() {
-  // A few positioned FileHandle reads: with io_uring honoured, libuv sets up its rings on the
-  // first file operation and they show up as anon_inode:[io_uring] fds.
+  // A few positioned FileHandle reads: with io_uring honoured, libuv sets up its SQPOLL file
+  // ring on the first file operation and its kernel thread shows up in /proc/self/task.
   const fh = await fsp.open(process.execPath, 'r');
   const buf = Buffer.alloc(4096);
   for (let i = 0; i < 16; i++) await fh.read(buf, 0, buf.length, i * 4096);
   await fh.close();
-  return { env: process.env.UV_USE_IO_URING ?? null, uv: process.versions.uv, ioUringFds: ioUringFds() };
+  return { env: process.env.UV_USE_IO_URING ?? null, uv: process.versions.uv, ioUringFds: ioUringFds(), sqpollThreads: sqpollThreads() };
 }
 
 /** Prepares the contender; returns go(keepSamples) -> result and its teardown. */
@@ -84,9 +103,10 @@ function environment(c, impl) {
     node: process.version,
     UV_USE_IO_URING: process.env.UV_USE_IO_URING ?? null,
     ioUringFds: ioUringFds(),
+    sqpollThreads: sqpollThreads(),
     ...(impl.facts ? impl.facts() : {}),
   };
-  if (c.contender.startsWith('fs-libuv-io-uring')) env.uvIoUringHonoured = env.ioUringFds > 0;
+  if (c.contender.startsWith('fs-libuv-io-uring')) env.uvIoUringHonoured = env.sqpollThreads > 0;
   return env;
 }
 

@@ -166,7 +166,7 @@ export function machineLines(m) {
   return [
     `kernel ${m.kernel.release} (${m.kernel.arch}), io_uring_disabled=${m.ioUringDisabledSysctl ?? 'n/a'}` +
       (m.proactiveReclaim?.damonPageout
-        ? `, DAMON pageout of memory idle ${m.proactiveReclaim.idleSecondsBeforePageout ?? '?'}s (page cache is re-warmed before each hot case)`
+        ? `, DAMON pageout of memory idle ${m.proactiveReclaim.idleSecondsBeforePageout ?? '?'}s (hot data is rebuilt, pinned and checked: bench/README.md, Page cache)`
         : ''),
     `CPU ${m.cpu.model} x ${m.cpu.count}, memory ${fmtBytes(m.memory.totalBytes)}, load at start ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`,
     `Node ${m.node.version}, libuv ${m.node.uv}, UV_THREADPOOL_SIZE ${m.node.threadpoolSize}` +
@@ -182,6 +182,12 @@ export function machineLines(m) {
     ...(m.writeTargets ?? []).map((t) => `write target ${describeStorage(t)}`),
     `ring flags: uring-fs ${u?.ok ? `${(u.setupFlags ?? []).join('|') || 'none'} (backend ${u.backend}, batch ${u.batch ? 'yes' : 'no'})` : `unavailable: ${u?.error}`}; ` +
       `c-liburing ${c?.ok ? (c.setup_flags ?? []).join('|') || 'none' : `unavailable: ${c?.error}`}`,
-    `libuv io_uring: UV_USE_IO_URING=1 ${uv?.ok ? (uv.ioUringFds > 0 ? `honoured (${uv.ioUringFds} io_uring fds in the child)` : 'NOT honoured (no io_uring fds in the child)') : `probe failed: ${uv?.error}`}`,
+    `libuv io_uring: UV_USE_IO_URING=1 ${
+      uv?.ok
+        ? (uv.sqpollThreads ?? uv.ioUringFds) > 0
+          ? `honoured (${uv.ioUringFds} io_uring fds, ${uv.sqpollThreads} SQPOLL thread(s) in the child)`
+          : `NOT honoured (no SQPOLL file ring in the child; ${uv.ioUringFds} io_uring fds)`
+        : `probe failed: ${uv?.error}`
+    }`,
   ];
 }
