@@ -84,6 +84,7 @@ export class PageCache {
     const t0 = performance.now();
     const before = this.resident(t);
     let action = 'none';
+    let after = before;
     if (rebuild && !t.filesDir && this.mode !== 'keep') {
       const dropped = runJson(this.cachectl, ['drop', t.file]);
       if (!dropped.ok) throw new Error(`cachectl drop ${t.file}: ${dropped.error}`);
@@ -95,11 +96,12 @@ export class PageCache {
         warmFile(t.file, t.span);
         action = 'rebuilt-seq';
       }
-    } else {
+      after = this.resident(t);
+    } else if (!before || before.resident < before.pages) {
       this.topUp(t);
-      action = before && before.resident === before.pages ? 'none' : 'topped-up';
+      action = 'topped-up';
+      after = this.resident(t);
     }
-    const after = this.resident(t);
     this.seconds += (performance.now() - t0) / 1000;
     return { action, ...(after ?? { pages: null, resident: null }), residentBefore: before?.resident ?? null };
   }

@@ -102,16 +102,21 @@ export function buildRows(cells, roundsByCell) {
     if (retried)
       base.note = [base.note, `${retried} run(s) read from storage (${fmtMiB(Math.max(...rounds.map((r) => r.firstAttempt?.readBytes ?? 0)))}) and were repeated after a top-up`].filter(Boolean).join('; ');
     // Pinned data cannot be what a run read; a little (program files paged back in) is noise.
-    if (base.readBytesMax >= (caches.every((c) => c.pinned) ? 1048576 : 1))
+    if (caches.length && base.readBytesMax >= (caches.every((c) => c.pinned) ? 1048576 : 1))
       base.note = [base.note, `read ${fmtMiB(base.readBytesMax)} from storage in a measured window`].filter(Boolean).join('; ');
     base.env = ok[ok.length - 1].env;
     if (splitContender(cell.contender).style === 'fs-libuv-io-uring') {
       base.uvIoUringHonoured = ok.every((r) => r.env?.uvIoUringHonoured === true);
       if (!base.uvIoUringHonoured)
-        base.note = 'UV_USE_IO_URING=1 was NOT honoured by this Node (no io_uring fds in the child): this is plain libuv threadpool I/O';
+        base.note = 'UV_USE_IO_URING=1 was NOT honoured by this Node (no SQPOLL file ring in the child): this is plain libuv threadpool I/O';
     }
     return base;
   });
+  return addRatios(rows);
+}
+
+/** The ratios of every ok row to its case's peers (also used to re-render schema 1 files). */
+export function addRatios(rows) {
   const byCase = new Map();
   for (const r of rows) {
     if (r.status !== 'ok') continue;
