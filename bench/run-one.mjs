@@ -80,7 +80,7 @@ async function prepareCase(c, worker = 0) {
     : await import('./contenders/node-fs.mjs');
   const impl = await mod.prepare(c, w);
   const go = async (keepSamples) => {
-    const timing = { warmup: c.warmup, duration: c.duration, keepSamples, perf: worker === 0 };
+    const timing = { warmup: c.warmup, duration: c.duration, warmupOps: c.warmupOps ?? 0, warmupMax: c.warmupMax ?? c.warmup, keepSamples, perf: worker === 0 };
     switch (impl.style) {
       case 'promise':
         return runPromiseLoops({ qd: c.qd, op: impl.op, sync: impl.sync, w, timing });

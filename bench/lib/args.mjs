@@ -7,9 +7,10 @@ export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url
 
 export const HELP = `Usage: npm run bench -- [options]      (or: node bench/cli.mjs [options])
 
-Benchmarks uring-fs against node:fs, libuv's io_uring, a C program over liburing and fio.
+Benchmarks uring-fs against node:fs (on this Node and on Node 22, 24, 26), libuv's io_uring,
+a C program over liburing and fio, on the same page cache (see bench/README.md).
 
-  --quick              reduced matrix, 1 round, short runs (under a minute)
+  --quick              reduced matrix, 1 round, short runs, this Node only (under a minute)
   --filter LIST        comma-separated workloads and/or contenders, e.g.
                        --filter randread,stat,uring-fs,c-liburing
                        workloads: randread randread:hot randread:direct seqread randwrite
@@ -44,7 +45,7 @@ Benchmarks uring-fs against node:fs, libuv's io_uring, a C program over liburing
                        the total against N x the one-thread row
   --write-dir LIST     run the write workloads again with their file in each DIR (say an xfs
                        mount; see bench/loopfs.sh), beside the one in --dir
-  --page-cache MODE    how hot files are put in the page cache before each workload:
+  --page-cache MODE    how a hot file is put in the page cache when first used:
                        seq (default: dropped, then read back sequentially), rand (read back in
                        shuffled 4 KiB reads: 4 KiB folios; slow), keep (only what is missing)
   --no-pin             do not mlock the hot data while its cases run (pinning keeps the kernel
@@ -167,6 +168,9 @@ export function parseArgs(argv) {
   const running = Number(process.versions.node.split('.')[0]);
   o.nodeLines = [...new Set(o.nodeLines)].filter((l) => l !== running);
   o.rounds ??= o.quick ? 1 : 3;
+  // Node contenders: warm-up lasts at least this many completions, at most warmup + extra s.
+  o.warmupOps = o.quick ? 500 : 2000;
+  o.warmupExtra = o.quick ? 0.1 : 0.4;
   o.duration ??= o.quick ? 0.15 : 0.4;
   o.warmup ??= o.quick ? 0.05 : 0.1;
   return o;

@@ -1,9 +1,10 @@
 // In-child measurement: the shared workload state (offsets, paths, sync cadence), the
 // recorder (phases, latency samples, CPU) and one driver per calling style.
 //
-// Phases are decided by completion time: completions before `warmup` seconds are warm-up,
-// completions in the next `duration` seconds are measured, and the first completion after that
-// stops every loop (ops already in flight finish but are not counted). CPU is
+// Phases are decided by completion time: completions before `warmup` seconds (and, with
+// warmupOps, before that many completions, up to warmupMax seconds) are warm-up, completions in
+// the next `duration` seconds are measured, and the first completion after that stops every
+// loop (ops already in flight finish but are not counted). CPU is
 // process.cpuUsage() (user + system of every thread of the process, including libuv's
 // threadpool and the kernel's io-wq workers) between the first and last measured completion;
 // readBytes is /proc/self/io's read_bytes over the same window (what the process made the
@@ -114,11 +115,18 @@ export class Workload {
 const SAMPLE_CAP = 1 << 21;
 
 export class Recorder {
-  constructor({ warmup, duration, perf = true }) {
+  constructor({ warmup, duration, warmupOps = 0, warmupMax = warmup, perf = true }) {
     this.perf = perf; // the one recorder (worker 0 with --workers) that drives --profile's perf
     this.t0 = now();
     this.warmEnd = this.t0 + warmup * 1000;
-    this.end = this.warmEnd + duration * 1000;
+    // Warm-up also lasts until warmupOps completions (V8 compiles the hot loop after some
+    // thousands of calls: at 5k ops/s, 0.1 s left that compilation in the measured window),
+    // but never past warmupMax seconds.
+    this.warmupOps = warmupOps;
+    this.warmCap = this.t0 + Math.max(warmup, warmupMax) * 1000;
+    this.warmed = 0;
+    this.duration = duration * 1000;
+    this.end = Infinity; // set when measuring starts
     this.measuring = false;
     this.stopped = false;
     this.ops = 0;
@@ -137,9 +145,11 @@ export class Recorder {
   done(start, count = 1) {
     const t = now();
     if (!this.measuring) {
-      if (t < this.warmEnd) return;
+      this.warmed += count;
+      if (t < this.warmEnd || (this.warmed < this.warmupOps && t < this.warmCap)) return;
       this.measuring = true;
       this.tStart = t;
+      this.end = t + this.duration;
       if (this.perf) perfControl('enable');
       this.cpu0 = process.cpuUsage();
       this.rb0 = procReadBytes();

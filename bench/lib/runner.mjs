@@ -59,6 +59,9 @@ export function toCase(cell, data, opts, round) {
     nfiles: w.data === 'small' ? data.nfiles : 0,
     fileSize: w.data === 'small' ? data.fileSize : 0,
     warmup: opts.warmup,
+    // Node contenders also warm up for at least this many completions (JIT), at most this long.
+    warmupOps: opts.warmupOps,
+    warmupMax: opts.warmup + opts.warmupExtra,
     duration: opts.duration,
     seed: 0x9e3779b1 ^ (round + 1), // same offsets for every contender within a round
   };
