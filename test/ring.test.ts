@@ -223,13 +223,15 @@ describe('after destroy()', () => {
       rename: () => ring.rename(p, `${p}.moved`),
       nop: () => ring.nop(),
       batch: () => ring.batch([{ op: 'nop' }]),
+      readMany: () => ring.readMany(fd, [Buffer.alloc(4)], [0]),
+      writeMany: () => ring.writeMany(fd, [Buffer.from('x')], [0]),
     };
     // Every op method comes from the registry and runs through Engine.run, where
     // a destroyed ring is refused for all of them alike: these cover each kind.
     const methods = Object.getOwnPropertyNames(Ring.prototype).filter(
       (k) => k !== 'constructor' && k !== 'destroy' && typeof Object.getOwnPropertyDescriptor(Ring.prototype, k)?.value === 'function',
     );
-    expect(methods.sort()).toEqual([...METHODS, 'batch'].sort());
+    expect(methods.sort()).toEqual([...METHODS, 'batch', 'completionQueue', 'readMany', 'writeMany'].sort());
     for (const [name, call] of Object.entries(calls)) {
       const err = await rejectionOf(call);
       expect(err, name).toBeInstanceOf(Error);
