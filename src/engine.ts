@@ -42,8 +42,7 @@ export class Engine {
   readonly #results: Int32Array;
   readonly #stager: Stager | null;
   readonly #opIndex: Readonly<Record<NativeOpName, number>> | null;
-  /** Ops described in the staging area, by record, not yet handed to the addon (the first #nStaged). */
-  readonly #staged: (Op | undefined)[];
+  /** How many records of the staging area describe ops not yet handed to the addon. */
   #nStaged = 0;
   /** While a chain is being staged: it must reach the addon in one call. */
   #holdFlush = false;
@@ -86,15 +85,13 @@ export class Engine {
     this.#free = new Uint32Array(cap);
     for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
     this.#freeTop = cap;
-    this.#staged = new Array<Op | undefined>(cap).fill(undefined);
   }
 
   /** Runs one op; its promise settles exactly once. */
   run<T>(op: Op<T>): Promise<T> {
     if (this.destroyed) return Promise.reject(destroyedError(op.syscall));
     return new Promise<T>((resolve, reject) => {
-      op.resolve = resolve;
-      op.reject = reject;
+      op.bind(resolve, reject);
       this.#enter(op);
     });
   }
@@ -334,7 +331,6 @@ export class Engine {
     this.inflight++;
     const s = this.#stager as Stager;
     const k = this.#nStaged++;
-    this.#staged[k] = op;
     s.begin(k, slot | (op.flags << 16), gen, (this.#opIndex as Record<NativeOpName, number>)[op.native]);
     op.stage(s);
     if (k === 0 && !this.#holdFlush) this.#scheduleFlush();
@@ -372,7 +368,6 @@ export class Engine {
 
   /** Hands everything staged to the addon: one call, however many ops. */
   readonly #flush = (): void => {
-    const staged = this.#staged;
     const n = this.#nStaged;
     if (n === 0) return;
     const native = this.native;
@@ -382,20 +377,27 @@ export class Engine {
     let failed: Op[] | undefined;
     let statuses: number[] | undefined;
     let rest: Op[] | undefined;
+    // A record's op is found through the slot in its tag.
     if (handled < 0) {
-      failed = staged.slice(0, n) as Op[];
-      statuses = failed.map(() => handled);
+      failed = [];
+      statuses = [];
+      for (let k = 0; k < n; k++) {
+        failed.push(this.#ops[s.slot(k)] as Op);
+        statuses.push(handled);
+      }
     } else {
       for (let k = 0; k < handled; k++) {
         const st = s.status(k);
         if (st === 0) continue;
-        (failed ??= []).push(staged[k] as Op);
+        (failed ??= []).push(this.#ops[s.slot(k)] as Op);
         (statuses ??= []).push(st);
       }
-      if (handled < n) rest = staged.slice(handled, n) as Op[];
+      if (handled < n) {
+        rest = [];
+        for (let k = handled; k < n; k++) rest.push(this.#ops[s.slot(k)] as Op);
+      }
     }
     s.clear(n);
-    for (let k = 0; k < n; k++) staged[k] = undefined;
     this.#nStaged = 0;
     // Nothing above runs user code or stages; what follows may do both.
     if (failed) {

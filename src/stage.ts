@@ -44,7 +44,10 @@ export class Stager {
     this.#i64 = new BigInt64Array(this.f64.buffer);
   }
 
-  /** Starts record k: the header, and both object fields cleared. */
+  /**
+   * Starts record k: the header. Fields the op does not set keep stale values:
+   * each native prep reads only the fields its op defines.
+   */
   begin(k: number, tag: number, gen: number, op: number): void {
     this.#k = k;
     const b = STAGE_INTS * k;
@@ -52,8 +55,11 @@ export class Stager {
     this.i32[b + 1] = gen;
     this.i32[b + 2] = op;
     this.i32[b + 3] = 0;
-    this.objects[STAGE_OBJECTS * k] = undefined;
-    this.objects[STAGE_OBJECTS * k + 1] = undefined;
+  }
+
+  /** The slot in record k's tag. */
+  slot(k: number): number {
+    return this.i32[STAGE_INTS * k] & 0xffff;
   }
 
   /** Outcome of record k after the native call: 0 queued, or -errno. */
