@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/ring.cc",
         "native/probe.cc",
+        "native/doctor.cc",
         "<!@(node -p \"require('fs').readdirSync('native/ops').filter((f) => f.endsWith('.cc')).map((f) => 'native/ops/' + f).join(' ')\")"
       ],
       "include_dirs": [
