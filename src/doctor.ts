@@ -3,7 +3,7 @@
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 
 import { loadBinding, runningLibc } from './binding';
 import type { DoctorBinding, LoadAttempt } from './binding';
@@ -148,11 +148,9 @@ async function tryRing(): Promise<Diagnosis['ring'] & { ops: Record<string, bool
 
 export async function diagnose(): Promise<Diagnosis> {
   const loaded = loadBinding();
-  const root = join(__dirname, '..', '..');
   const addon: Diagnosis['addon'] = loaded.binding
     ? { loaded: true, source: loaded.source, path: loaded.path, liburing: loaded.binding.liburingVersion, attempts: loaded.attempts }
     : { loaded: false, problem: loaded.problem, fix: loaded.fix, attempts: loaded.attempts };
-  for (const a of addon.attempts) a.path = relative(root, a.path).startsWith('..') ? a.path : relative(root, a.path);
 
   let setup: Diagnosis['ioUringSetup'] = null;
   const setupFlags: Record<string, true | string> = {};

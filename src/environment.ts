@@ -49,7 +49,8 @@ export function sourceBuildFix(pm: PackageManager): string {
   const rebuild = {
     npm: '`npm rebuild uring-fs`',
     // pnpm 10 runs no dependency build script it was not told to trust.
-    pnpm: '`pnpm approve-builds` (choose uring-fs), then `pnpm rebuild uring-fs`',
+    // `pnpm approve-builds` records the approval and runs the build.
+    pnpm: '`pnpm approve-builds` (choose uring-fs; pnpm then builds it)',
     yarn: '`yarn rebuild uring-fs`',
     bun: '`bun pm trust uring-fs`',
   }[pm];
