@@ -8,6 +8,7 @@
 
 #include <napi.h>
 
+#include "doctor.h"
 #include "ring.h"
 
 namespace uringfs {
@@ -83,6 +84,7 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceValue("setFdPosition", Napi::Function::New(env, SetFdPosition)),
                              InstanceValue("liburingVersion",
                                            Napi::String::New(env, URING_FS_LIBURING_VERSION)),
+                             InstanceValue("probeSetup", DefineProbeSetup(env)),
                          });
   }
 };

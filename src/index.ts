@@ -3,6 +3,7 @@ export { Ring, getRing } from './ring';
 export type { CompletionHandler, CompletionQueue } from './queue';
 export type { Backend, PathLike, Position, RingFeatures, RingOptions } from './ring';
 export type { BatchOp, BatchOptions, BatchResult, BatchResults, BatchValue, BatchValueOf } from './batch';
+export type { UringFsError } from './error-type';
 export type { StatOptions } from './ops/stat';
 export type { MkdirOptions } from './ops/mkdir';
 export { readFile, allocAligned } from './helpers';

@@ -7,9 +7,10 @@ import { release } from 'node:os';
 
 import { runBatch } from './batch';
 import type { BatchOp, BatchOptions, BatchResults } from './batch';
-import { loadBinding } from './binding';
+import { loadBinding, warnFallback } from './binding';
 import type { NativeRing } from './binding';
 import { Engine } from './engine';
+import { setupFix } from './environment';
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, nodeError, uvError } from './errors';
 import { kEngine } from './ops/define';
 import { OPS } from './ops/registry';
@@ -91,7 +92,8 @@ function setupReason(rc: number): string {
   } else if (rc === -95) {
     why += '; the kernel lacks IORING_FEAT_NODROP or IORING_FEAT_RW_CUR_POS (Linux 5.6 or newer is needed)';
   }
-  return why;
+  const fix = setupFix(rc);
+  return fix ? `${why}; to fix: ${fix}` : why;
 }
 
 function unavailableError(reason: string): Error {
@@ -173,6 +175,7 @@ export class Ring {
       reason = 'the native ring could not describe itself (info() failed)';
       if (strict) throw unavailableError(reason);
     }
+    if (native === null && backendOpt !== 'fs') warnFallback(reason as string);
     const ops: Record<string, boolean> = Object.fromEntries(Object.keys(METHODS_BY_OP).map((k) => [k, false]));
     // An op the addon does not know (an addon older than this JavaScript) runs on
     // node:fs, like an op the kernel lacks; never staged under a wrong index.
