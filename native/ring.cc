@@ -239,13 +239,14 @@ Napi::Value Ring::Stage(const Napi::CallbackInfo& info) {
 }
 
 // Fills `sqe` from staged record k; 0, or -errno if its arguments are unusable.
-int Ring::PrepStaged(uint32_t k, io_uring_sqe* sqe) {
+int Ring::PrepStaged(uint32_t k, io_uring_sqe* sqe, const napi_value* given) {
   const int32_t* d = stage_i32_ + kStageInts * k;
   uint32_t op = static_cast<uint32_t>(d[kOp]);
   uint32_t slot = static_cast<uint32_t>(d[kTag]) & 0xffff;
   if (op >= kOpCount) return -EINVAL;
   OpArgs args{env_,          d + kFirstInt, stage_f64_ + kStageFloats * k, static_cast<uint32_t>(d[kInt64Mask]),
               staged_objects_, kStageObjects * k, slots_[slot]};
+  args.given = given;
   return kPreps[op](args, sqe);
 }
 
@@ -262,7 +263,15 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
   if (napi_get_value_uint32(env, info[0], &n) != napi_ok || !stage_i32_) return Napi::Number::New(env, -EINVAL);
   if (!live_) return Napi::Number::New(env, -EBADFD);
   if (n > stage_cap_) return Napi::Number::New(env, -EINVAL);
-  staged_objects_ = stage_refs_[2].Value();
+  // queueStaged(n, o0, o1): the first record's objects come as arguments (at
+  // queue depth 1 every call is one record), the rest from the objects array.
+  napi_value first[kStageObjects];
+  bool passed = info.Length() >= 1 + kStageObjects;
+  if (passed) {
+    for (uint32_t j = 0; j < kStageObjects; j++) first[j] = info[1 + j];
+  }
+  staged_objects_ = nullptr;
+  if (n > 1 || !passed) staged_objects_ = stage_refs_[2].Value();
   uint32_t chain_left = 0;   // records left in the chain being queued, this one included
   bool chain_failed = false;  // a member was refused: the rest of the chain is cancelled
   for (uint32_t k = 0; k < n; k++) {
@@ -300,7 +309,7 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
     if (!sqe) return Napi::Number::New(env, k);  // only outside chains: they reserved room
     // A slot whose CQE has not come yet is never reused (JavaScript's slot table
     // guarantees it; this makes a bug there an error instead of a mixed-up op).
-    int rc = slot >= slots_.size() ? -EINVAL : busy_[slot] ? -EBUSY : PrepStaged(k, sqe);
+    int rc = slot >= slots_.size() ? -EINVAL : busy_[slot] ? -EBUSY : PrepStaged(k, sqe, k == 0 && passed ? first : nullptr);
     if (rc < 0) {
       // The SQE is taken and cannot be given back: make it a NOP nobody waits
       // for, which also closes a chain whose earlier members are queued.

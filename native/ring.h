@@ -63,7 +63,7 @@ class Ring {
   // Submits what is queued; if the kernel refuses (-EBUSY, -EAGAIN, -ENOMEM),
   // arms the retry timer so queued SQEs never wait for a wakeup that cannot come.
   void SubmitOrRetry();
-  int PrepStaged(uint32_t k, io_uring_sqe* sqe);
+  int PrepStaged(uint32_t k, io_uring_sqe* sqe, const napi_value* given);
   void Reap();
   bool NeedsFlush() const;
   bool HasCompletions() const;

@@ -229,8 +229,22 @@ export class Engine {
         return;
       }
     }
-    if (this.#head < this.#backlog.length || !this.#fits(item)) this.#backlog.push(item);
-    else this.#begin(item);
+    if (this.#head < this.#backlog.length) {
+      this.#backlog.push(item);
+    } else if (Array.isArray(item)) {
+      if (this.inflight + item.length <= this.cap) this.#begin(item);
+      else this.#backlog.push(item);
+    } else if (!this.onRing(item)) {
+      if (item.curFd >= 0) this.#acquire(item.curFd);
+      // What was staged before it was called goes first.
+      this.#flush();
+      this.#runFs(item);
+    } else if (this.inflight < this.cap) {
+      if (item.curFd >= 0) this.#acquire(item.curFd);
+      this.#issue(item);
+    } else {
+      this.#backlog.push(item);
+    }
   }
 
   /** The fd `item` must wait on, or -1. */
@@ -371,7 +385,10 @@ export class Engine {
     const n = this.#nStaged;
     if (n === 0) return;
     const native = this.native;
-    let handled = native === null ? EBADFD : native.queueStaged(n);
+    // The first record's objects travel as arguments (cheaper for the addon to
+    // read than array elements; at queue depth 1 every flush is one record).
+    const o = this.#stager as Stager;
+    let handled = native === null ? EBADFD : native.queueStaged(n, o.objects[0], o.objects[1]);
     if (typeof handled !== 'number') handled = EBADFD;
     const s = this.#stager as Stager;
     let failed: Op[] | undefined;

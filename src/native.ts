@@ -18,7 +18,7 @@ export interface NativeRing {
    * (each handled record's op field then holds 0 or -errno; the rest were not
    * touched and are to be queued again), or -errno.
    */
-  queueStaged(count: number): number;
+  queueStaged(count: number, o0?: unknown, o1?: unknown): number;
   flush(): number;
   cancelAll(): number;
   shutdown(): number;

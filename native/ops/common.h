@@ -39,11 +39,14 @@ struct OpArgs {
   napi_value array;        // the staging area's objects
   uint32_t first;          // index of this record's O0 in it
   std::vector<iovec>& iov;  // the slot's iovec storage, kept until the CQE
+  const napi_value* given = nullptr;  // the first record's objects, passed as arguments
 
-  // O<i>, fetched from the objects array when a prep function asks for it (an
-  // element read through the engine API is the costliest part of staging an
-  // op, so only the objects an op uses are read). undefined if unreadable.
+  // O<i>: for the first record of a call, the argument JavaScript passed it
+  // as; otherwise read from the objects array when a prep function asks for it
+  // (an element read through the engine API is the costliest part of staging
+  // an op, so only the objects an op uses are read). undefined if unreadable.
   napi_value Obj(size_t i) const {
+    if (given) return given[i];
     napi_value v = nullptr;
     if (napi_get_element(env, array, first + static_cast<uint32_t>(i), &v) != napi_ok) napi_get_undefined(env, &v);
     return v;
