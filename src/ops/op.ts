@@ -77,6 +77,12 @@ export abstract class Op<T = unknown> {
     return false;
   }
 
+  /** Takes the promise's resolve and reject (an op that must know when it settles wraps them). */
+  bind(resolve: (value: T) => void, reject: (reason: unknown) => void): void {
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
   /** The node:fs-shaped error for a negative result. */
   error(res: number): Error {
     return uvError(res, this.syscall);

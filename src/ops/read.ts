@@ -8,11 +8,14 @@ import { normalizePosition, validateBufferView, validateFd } from '../validate';
 import { defineOp, engineOf, run } from './define';
 import { MAX_RW, Op } from './op';
 
-/** read(fd, view, position): up to view.byteLength bytes into the view. */
-export class ReadOp extends Op<number> {
+/**
+ * read(fd, view, position): up to view.byteLength bytes into the view (or into
+ * the window `length` bytes long at byte `offset` of it, as FileHandle.read takes).
+ */
+export class ReadOp<T = number> extends Op<T> {
   readonly native = 'read';
   readonly syscall = 'read';
-  /** The view's byte length when the call was made: what the kernel may fill. */
+  /** The bytes the kernel may fill: the view's byte length when the call was made, or the window's. */
   readonly length: number;
 
   override get breaksLink(): boolean {
@@ -23,9 +26,11 @@ export class ReadOp extends Op<number> {
     override readonly fd: number,
     readonly view: ArrayBufferView,
     readonly position: number | bigint,
+    readonly offset = 0,
+    length = view.byteLength,
   ) {
     super();
-    this.length = view.byteLength;
+    this.length = length;
     if (position === -1) this.curFd = fd;
   }
 
@@ -33,13 +38,18 @@ export class ReadOp extends Op<number> {
     s.int(0, this.fd);
     s.obj(0, this.view);
     s.offset(0, this.position);
-    s.float(1, 0);
+    s.float(1, this.offset);
     s.float(2, this.length);
     if (this.curFd >= 0) s.advanceChain(this.fd, Math.min(this.length, MAX_RW));
   }
 
-  complete(res: number): number {
-    return res;
+  complete(res: number): T {
+    return this.value(res);
+  }
+
+  /** The promised value for `n` bytes read (FileHandle.read wraps it in an object). */
+  value(n: number): T {
+    return n as T;
   }
 
   /** A read that returned less than asked for: the kernel breaks a linked chain there. */
@@ -47,9 +57,11 @@ export class ReadOp extends Op<number> {
     return (value as number) < Math.min(this.length, MAX_RW);
   }
 
-  viaFs(): Promise<number> {
+  viaFs(): Promise<T> {
     const { view, position } = this;
-    return call((cb) => fs.read(this.fd, view as View, 0, this.length, position === -1 ? null : position, cb));
+    return call<number>((cb) => fs.read(this.fd, view as View, this.offset, this.length, position === -1 ? null : position, cb)).then(
+      (n) => this.value(n),
+    );
   }
 }
 

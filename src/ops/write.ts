@@ -13,10 +13,10 @@ import { ContinuedWrite, withBytesWritten } from './progress';
  * signal, a pipe) is continued from where it stopped; the promise resolves with
  * the total, or rejects with the error and `bytesWritten` set to what did land.
  */
-export class WriteOp extends Op<number> {
+export class WriteOp<T = number> extends Op<T> {
   readonly native = 'write';
   readonly syscall = 'write';
-  /** The view's byte length when the call was made: what is written. */
+  /** What is written: the view's byte length when the call was made, or the window's. */
   readonly length: number;
   readonly progress: ContinuedWrite;
 
@@ -28,9 +28,11 @@ export class WriteOp extends Op<number> {
     override readonly fd: number,
     readonly view: ArrayBufferView,
     position: number | bigint,
+    readonly offset = 0,
+    length = view.byteLength,
   ) {
     super();
-    this.length = view.byteLength;
+    this.length = length;
     this.progress = new ContinuedWrite(position);
     if (position === -1) this.curFd = fd;
   }
@@ -41,7 +43,7 @@ export class WriteOp extends Op<number> {
     s.int(0, this.fd);
     s.obj(0, this.view);
     s.offset(0, progress.position);
-    s.float(1, progress.done);
+    s.float(1, this.offset + progress.done);
     s.float(2, Math.min(this.length - progress.done, MAX_RW));
   }
 
@@ -49,11 +51,16 @@ export class WriteOp extends Op<number> {
     return this.length - this.progress.done > MAX_RW;
   }
 
-  complete(res: number): number | Again {
+  complete(res: number): T | Again {
     const { progress } = this;
     progress.advance(res);
-    if (res === 0 || progress.done >= this.length) return progress.done;
+    if (res === 0 || progress.done >= this.length) return this.value(progress.done);
     return AGAIN;
+  }
+
+  /** The promised value for `n` bytes written (FileHandle.write wraps it in an object). */
+  value(n: number): T {
+    return n as T;
   }
 
   override settle(res: number): boolean {
@@ -71,12 +78,12 @@ export class WriteOp extends Op<number> {
    * pieces of at most MAX_RW_COUNT bytes (node:fs refuses lengths over 2^31-1,
    * which the ring writes).
    */
-  async viaFs(): Promise<number> {
+  async viaFs(): Promise<T> {
     const { fd, view, length } = this;
     const position = this.progress.position;
     // A view over a detached buffer has no bytes (and cannot be re-viewed): node writes 0.
-    if (length === 0) return call((cb) => fs.write(fd, view as View, 0, 0, pos(position), cb));
-    const bytes = new Uint8Array(view.buffer, view.byteOffset, length);
+    if (length === 0) return this.value(await call<number>((cb) => fs.write(fd, view as View, 0, 0, pos(position), cb)));
+    const bytes = new Uint8Array(view.buffer, view.byteOffset + this.offset, length);
     let done = 0;
     do {
       const at = position === -1 ? null : Number(position) + done;
@@ -90,7 +97,7 @@ export class WriteOp extends Op<number> {
       if (n === 0) break;
       done += n;
     } while (done < length);
-    return done;
+    return this.value(done);
   }
 }
 

@@ -1,0 +1,133 @@
+// FileHandle's argument rules, as node:fs/promises applies them (the same on
+// Node 20 to 26): which overload a call is, the defaults, and whether the
+// arguments are valid. An invalid call throws NODE_REFUSES, and the caller gets
+// the running Node's own error for it (src/promises/node.ts); where Node itself
+// would not refuse cleanly (a length its C++ layer takes only as an int32 and
+// would abort the process on), the error is the one Node's validator with that
+// rule gives.
+
+import { normalizePosition, validateInt32 } from '../validate';
+
+/** Thrown when node's own validation refuses the call: its error is provoked and passed on. */
+export const NODE_REFUSES = new Error('uring-fs: node refuses these arguments');
+
+function refuse(): never {
+  throw NODE_REFUSES;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object';
+}
+
+function nonNegativeSafeInteger(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+export interface ReadArgs {
+  buffer: ArrayBufferView;
+  offset: number;
+  length: number;
+  position: number | bigint;
+}
+
+/**
+ * filehandle.read(buffer, offset, length, position), read(buffer, options),
+ * read(options) and read(): the buffer, the window in it and the position
+ * (-1: the file's current position).
+ */
+export function normalizeRead(bufferOrParams: unknown, offsetArg: unknown, lengthArg: unknown, positionArg: unknown): ReadArgs {
+  let buffer = bufferOrParams as ArrayBufferView;
+  let offset = offsetArg;
+  let length = lengthArg;
+  let position = positionArg;
+  if (!ArrayBuffer.isView(buffer)) {
+    // read(options): an object or null, not an array or a function.
+    if (bufferOrParams !== undefined && bufferOrParams !== null && (typeof bufferOrParams !== 'object' || Array.isArray(bufferOrParams))) refuse();
+    const p = (bufferOrParams ?? {}) as Record<string, unknown>;
+    const b = p.buffer;
+    buffer = (b === undefined ? Buffer.alloc(16384) : b) as ArrayBufferView;
+    const o = p.offset;
+    offset = o === undefined ? 0 : o;
+    const l = p.length;
+    length = l === undefined ? (buffer as ArrayBufferView).byteLength - (offset as number) : l;
+    const pos = p.position;
+    position = pos === undefined ? null : pos;
+    if (!ArrayBuffer.isView(buffer)) refuse();
+  }
+  if (isObject(offset)) {
+    // read(buffer, options)
+    const o = offset;
+    const off = o.offset;
+    offset = off === undefined ? 0 : off;
+    const l = o.length;
+    length = l === undefined ? buffer.byteLength - (offset as number) : l;
+    const pos = o.position;
+    position = pos === undefined ? null : pos;
+  }
+  if (offset === null || offset === undefined) offset = 0;
+  else if (!nonNegativeSafeInteger(offset)) refuse();
+  if (length === null || length === undefined) length = buffer.byteLength - (offset as number);
+  if (length === 0) return { buffer, offset: offset as number, length: 0, position: -1 };
+  if (buffer.byteLength === 0) refuse();
+  if ((offset as number) < 0 || (length as number) < 0 || (offset as number) + (length as number) > buffer.byteLength) refuse();
+  // Past node's JavaScript checks, its C++ layer takes the length only as an
+  // int32 (anything else would abort the process): the int32 check's error.
+  validateInt32(length, 'length');
+  const pos = position === null || position === undefined ? -1 : normalizePosition(position, length as number);
+  return { buffer, offset: offset as number, length: length as number, position: pos };
+}
+
+export interface WriteArgs {
+  view: ArrayBufferView;
+  offset: number;
+  length: number;
+  position: number | bigint;
+}
+
+// What node's C++ layer makes of a write position: a safe integer as it is,
+// anything else the file's current position (-1).
+function writePosition(p: unknown): number {
+  return typeof p === 'number' && Number.isSafeInteger(p) ? p : -1;
+}
+
+/**
+ * filehandle.write(buffer, offset, length, position), write(buffer, options)
+ * and write(string, position, encoding): the bytes to write and where.
+ */
+export function normalizeWrite(buffer: unknown, offsetOrOptions: unknown, lengthOrEncoding: unknown, positionArg: unknown): WriteArgs {
+  if (ArrayBuffer.isView(buffer)) {
+    if (buffer.byteLength === 0) return { view: buffer, offset: 0, length: 0, position: -1 };
+    let offset = offsetOrOptions;
+    let length = lengthOrEncoding;
+    let position = positionArg;
+    if (typeof offset === 'object') {
+      const o = (offsetOrOptions ?? {}) as Record<string, unknown>;
+      const off = o.offset;
+      offset = off === undefined ? 0 : off;
+      const l = o.length;
+      length = l === undefined ? buffer.byteLength - (offset as number) : l;
+      const pos = o.position;
+      position = pos === undefined ? null : pos;
+    }
+    if (offset === null || offset === undefined) offset = 0;
+    else if (!nonNegativeSafeInteger(offset)) refuse();
+    if (typeof length !== 'number') length = buffer.byteLength - (offset as number);
+    const off = offset as number;
+    const len = length as number;
+    if (off > buffer.byteLength || len > buffer.byteLength - off || len < 0 || !Number.isInteger(len) || len > 2 ** 31 - 1) refuse();
+    return { view: buffer, offset: off, length: len, position: writePosition(position) };
+  }
+  if (typeof buffer !== 'string') refuse();
+  // write(string, position, encoding): an encoding node does not know is utf8.
+  const encoding = typeof lengthOrEncoding === 'string' && Buffer.isEncoding(lengthOrEncoding) ? lengthOrEncoding : 'utf8';
+  if ((encoding === 'hex' || encoding.toLowerCase() === 'hex') && buffer.length % 2 !== 0) refuse();
+  const bytes = Buffer.from(buffer, encoding);
+  return { view: bytes, offset: 0, length: bytes.length, position: writePosition(offsetOrOptions) };
+}
+
+/** readv/writev's list: an array of ArrayBufferViews (else node's refusal). */
+export function validateDataForReadv(buffers: unknown): ArrayBufferView[] {
+  if (!Array.isArray(buffers)) refuse();
+  for (const b of buffers) if (!ArrayBuffer.isView(b)) refuse();
+  return (buffers as ArrayBufferView[]).slice();
+}

@@ -1,0 +1,403 @@
+// The drop-in's FileHandle: node:fs/promises' FileHandle over the thread's ring.
+// Same class shape (an EventEmitter with `fd`, the same methods, a 'close'
+// event), same semantics (position null continues from the file position;
+// close() waits for the handle's operations in flight; a second close()
+// returns the same promise; use after close rejects as node's does; a handle
+// collected while open is closed with the running Node's warning or error),
+// the same results (objects with a null prototype) and errors.
+
+import { AsyncResource } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import type { BigIntStats, Stats } from 'node:fs';
+
+import type { Engine } from '../engine';
+import { nodeError } from '../errors';
+import { engineOf, run } from '../ops/define';
+import { Op } from '../ops/op';
+import { ReadOp } from '../ops/read';
+import { ReadvOp } from '../ops/readv';
+import { WriteOp } from '../ops/write';
+import { WritevOp } from '../ops/writev';
+import { fstat } from '../ops/stat';
+import { fsync } from '../ops/fsync';
+import { ftruncate } from '../ops/ftruncate';
+import { close as closeOp } from '../ops/close';
+import { getRing } from '../ring';
+import type { Ring } from '../ring';
+import { normalizeRead, normalizeWrite, validateDataForReadv } from './args';
+import { readFileHandle, writeFileHandle } from './files';
+import type { ReadFileOptions, WriteFileOptions } from './files';
+import { closedError, nodeCheck } from './node';
+
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+export interface ReadResult<T extends ArrayBufferView = Buffer> {
+  bytesRead: number;
+  buffer: T;
+}
+export interface WriteResult<T> {
+  bytesWritten: number;
+  buffer: T;
+}
+export interface ReadvResult {
+  bytesRead: number;
+  buffers: ArrayBufferView[];
+}
+export interface WritevResult {
+  bytesWritten: number;
+  buffers: ArrayBufferView[];
+}
+
+/** A read into a FileHandle's buffer: resolves `{ bytesRead, buffer }` (null prototype), as node's. */
+class HandleReadOp<B extends ArrayBufferView> extends ReadOp<ReadResult<B>> {
+  constructor(
+    readonly handle: FileHandle,
+    fd: number,
+    view: B,
+    position: number | bigint,
+    offset: number,
+    length: number,
+  ) {
+    super(fd, view, position, offset, length);
+  }
+
+  override value(n: number): ReadResult<B> {
+    return { __proto__: null, bytesRead: n, buffer: this.view as B } as unknown as ReadResult<B>;
+  }
+
+  override bind(resolve: (v: ReadResult<B>) => void, reject: (e: unknown) => void): void {
+    const handle = this.handle;
+    this.resolve = (v) => {
+      handle.unref();
+      resolve(v);
+    };
+    this.reject = (e) => {
+      handle.unref();
+      reject(e);
+    };
+  }
+}
+
+/** A write from a FileHandle: resolves `{ bytesWritten, buffer }` (the buffer as given: a string stays one). */
+class HandleWriteOp<B> extends WriteOp<WriteResult<B>> {
+  constructor(
+    readonly handle: FileHandle,
+    readonly given: B,
+    fd: number,
+    view: ArrayBufferView,
+    position: number | bigint,
+    offset: number,
+    length: number,
+  ) {
+    super(fd, view, position, offset, length);
+  }
+
+  override value(n: number): WriteResult<B> {
+    return { __proto__: null, bytesWritten: n, buffer: this.given } as unknown as WriteResult<B>;
+  }
+
+  override bind(resolve: (v: WriteResult<B>) => void, reject: (e: unknown) => void): void {
+    const handle = this.handle;
+    this.resolve = (v) => {
+      handle.unref();
+      resolve(v);
+    };
+    this.reject = (e) => {
+      handle.unref();
+      reject(e);
+    };
+  }
+}
+
+const kFd = Symbol('kFd');
+
+// Handles collected while open: closed as node closes them, with its warning
+// (Node 20-24) or error (Node 26+).
+let deprecationShown = false;
+const collected = new FinalizationRegistry<{ fd: number; path: string | undefined; closed: { v: boolean } }>((held) => {
+  if (held.closed.v) return;
+  fs.close(held.fd, () => {});
+  setImmediate(() => {
+    if (NODE_MAJOR >= 26) {
+      const where = held.path === undefined ? '' : ` (${held.path})`;
+      const err = nodeError(
+        Error,
+        'ERR_INVALID_STATE',
+        'A FileHandle object was closed during garbage collection. This used to be allowed with a deprecation warning but is now considered an error. ' +
+          `Please close FileHandle objects explicitly. File descriptor: ${held.fd}${where}`,
+      );
+      process.nextTick(() => {
+        throw err;
+      });
+      return;
+    }
+    process.emitWarning(`Closing file descriptor ${held.fd} on garbage collection`);
+    if (!deprecationShown) {
+      deprecationShown = true;
+      process.emitWarning(
+        'Closing a FileHandle object on garbage collection is deprecated. Please close FileHandle objects explicitly using ' +
+          'FileHandle.prototype.close(). In the future, an error will be thrown if a file descriptor is closed during garbage collection.',
+        'DeprecationWarning',
+        'DEP0137',
+      );
+    }
+  });
+});
+
+/**
+ * node:fs/promises' FileHandle, on the ring. Made by `open()`; not constructed
+ * directly.
+ */
+export class FileHandle extends EventEmitter {
+  [kFd]: number;
+  #ring: Ring;
+  #engine: Engine;
+  #refs = 1;
+  #closePromise: Promise<void> | null | undefined = null;
+  #closeResolve: (() => void) | undefined;
+  #closeReject: ((err: unknown) => void) | undefined;
+  #closeState: { v: boolean };
+  #resource: AsyncResource;
+  #locked = false;
+
+  /** @internal */
+  constructor(fd: number, ring: Ring, path?: string | Buffer | URL) {
+    super();
+    this[kFd] = fd;
+    this.#ring = ring;
+    this.#engine = engineOf(ring);
+    this.#resource = new AsyncResource('FILEHANDLE');
+    this.#closeState = { v: false };
+    collected.register(this, { fd, path: path === undefined ? undefined : String(path), closed: this.#closeState }, this);
+  }
+
+  get fd(): number {
+    return this[kFd];
+  }
+
+  getAsyncId(): number {
+    return this.#resource.asyncId();
+  }
+
+  /** @internal: one more operation in flight on this handle. */
+  ref(): void {
+    this.#refs++;
+  }
+
+  /** @internal: an operation on this handle settled; the last one out closes a closing handle. */
+  unref(): void {
+    if (--this.#refs === 0) this.#finishClose();
+  }
+
+  /** Runs `fn` as an operation of this handle: after close, node's "file closed" rejection. */
+  #call<T>(syscall: string, fn: () => Promise<T>): Promise<T> {
+    if (this[kFd] === -1) return closedError(syscall);
+    this.#refs++;
+    let p: Promise<T>;
+    try {
+      p = fn();
+    } catch (err) {
+      this.unref();
+      return Promise.reject(err);
+    }
+    return p.then(
+      (v) => {
+        this.unref();
+        return v;
+      },
+      (err: unknown) => {
+        this.unref();
+        throw err;
+      },
+    );
+  }
+
+  /** An op of this handle, counted in flight by the op itself (no promise of its own). */
+  #op<T>(syscall: string, make: () => Op<T> & { handle?: FileHandle }): Promise<T> {
+    if (this[kFd] === -1) return closedError(syscall);
+    let op: Op<T>;
+    try {
+      op = make();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#refs++;
+    return this.#engine.run(op);
+  }
+
+  read<T extends ArrayBufferView = Buffer>(
+    buffer?: T | { buffer?: T; offset?: number; length?: number; position?: number | bigint | null },
+    offset?: number | null | { offset?: number; length?: number; position?: number | bigint | null },
+    length?: number | null,
+    position?: number | bigint | null,
+  ): Promise<ReadResult<T>> {
+    if (this[kFd] === -1) return closedError('read');
+    let args: ReturnType<typeof normalizeRead>;
+    try {
+      args = normalizeRead(buffer, offset, length, position);
+    } catch (err) {
+      return nodeCheck('read', err, buffer, offset, length, position);
+    }
+    if (args.length === 0) return Promise.resolve({ __proto__: null, bytesRead: 0, buffer: args.buffer } as unknown as ReadResult<T>);
+    const fd = this[kFd];
+    return this.#op('read', () => new HandleReadOp(this, fd, args.buffer as T, args.position, args.offset, args.length));
+  }
+
+  write<T extends ArrayBufferView | string>(
+    buffer: T,
+    offsetOrPosition?: number | null | { offset?: number; length?: number; position?: number | null },
+    lengthOrEncoding?: number | BufferEncoding | null,
+    position?: number | bigint | null,
+  ): Promise<WriteResult<T>> {
+    if (this[kFd] === -1) return closedError('write');
+    let args: ReturnType<typeof normalizeWrite>;
+    try {
+      args = normalizeWrite(buffer, offsetOrPosition, lengthOrEncoding, position);
+    } catch (err) {
+      return nodeCheck('write', err, buffer, offsetOrPosition, lengthOrEncoding, position);
+    }
+    if (args.length === 0) return Promise.resolve({ __proto__: null, bytesWritten: 0, buffer } as unknown as WriteResult<T>);
+    const fd = this[kFd];
+    return this.#op('write', () => new HandleWriteOp(this, buffer, fd, args.view, args.position, args.offset, args.length));
+  }
+
+  readv(buffers: readonly ArrayBufferView[], position?: number | bigint | null): Promise<ReadvResult> {
+    if (this[kFd] === -1) return closedError('readv');
+    let list: ArrayBufferView[];
+    try {
+      list = validateDataForReadv(buffers);
+    } catch (err) {
+      return nodeCheck('readv', err, buffers, position);
+    }
+    // node's readv: a position that is not a safe integer reads at the current position.
+    const at = typeof position === 'number' && Number.isSafeInteger(position) ? position : -1;
+    return this.#call('readv', async () => {
+      const bytesRead = await this.#engine.run(new ReadvOp(this[kFd], list, at));
+      return { __proto__: null, bytesRead, buffers: list } as unknown as ReadvResult;
+    });
+  }
+
+  writev(buffers: readonly ArrayBufferView[], position?: number | bigint | null): Promise<WritevResult> {
+    if (this[kFd] === -1) return closedError('writev');
+    let list: ArrayBufferView[];
+    try {
+      list = validateDataForReadv(buffers);
+    } catch (err) {
+      return nodeCheck('writev', err, buffers, position);
+    }
+    if (list.length === 0) return Promise.resolve({ __proto__: null, bytesWritten: 0, buffers: list } as unknown as WritevResult);
+    const at = typeof position === 'number' && Number.isSafeInteger(position) ? position : -1;
+    return this.#call('writev', async () => {
+      const bytesWritten = await this.#engine.run(new WritevOp(this[kFd], list, at));
+      return { __proto__: null, bytesWritten, buffers: list } as unknown as WritevResult;
+    });
+  }
+
+  readFile(options?: ReadFileOptions | BufferEncoding | null): Promise<string | Buffer> {
+    return this.#call('readFile', () => readFileHandle(this.#ring, this[kFd], options));
+  }
+
+  writeFile(data: unknown, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
+    return this.#call('writeFile', () => writeFileHandle(this.#ring, this[kFd], data, options, 'w'));
+  }
+
+  appendFile(data: unknown, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
+    return this.#call('writeFile', () => writeFileHandle(this.#ring, this[kFd], data, options, 'a'));
+  }
+
+  stat(options?: { bigint?: false }): Promise<Stats>;
+  stat(options: { bigint: true }): Promise<BigIntStats>;
+  stat(options?: { bigint?: boolean }): Promise<Stats | BigIntStats> {
+    return this.#call('fstat', () => run(this.#ring, () => fstat(this[kFd], options)));
+  }
+
+  truncate(len = 0): Promise<void> {
+    return this.#call('ftruncate', () => run(this.#ring, () => ftruncate(this[kFd], len)));
+  }
+
+  sync(): Promise<void> {
+    return this.#call('fsync', () => run(this.#ring, () => fsync(this[kFd], false)));
+  }
+
+  datasync(): Promise<void> {
+    return this.#call('fdatasync', () => run(this.#ring, () => fsync(this[kFd], true)));
+  }
+
+  // No io_uring opcode: node:fs's own calls on the fd (and so its validation and errors).
+  chmod(mode: fs.Mode): Promise<void> {
+    return this.#call('fchmod', () => fdCall((cb) => fs.fchmod(this[kFd], mode, cb)));
+  }
+
+  chown(uid: number, gid: number): Promise<void> {
+    return this.#call('fchown', () => fdCall((cb) => fs.fchown(this[kFd], uid, gid, cb)));
+  }
+
+  utimes(atime: fs.TimeLike, mtime: fs.TimeLike): Promise<void> {
+    return this.#call('futimes', () => fdCall((cb) => fs.futimes(this[kFd], atime, mtime, cb)));
+  }
+
+  /** @internal: whether a stream or web stream holds this handle. */
+  get locked(): boolean {
+    return this.#locked;
+  }
+
+  /** @internal */
+  set locked(v: boolean) {
+    this.#locked = v;
+  }
+
+  /**
+   * Closes the fd, once every operation in flight on this handle has settled.
+   * A second call returns the same promise; on a closed handle it resolves.
+   * An own property (as node's is), so structured cloning a handle fails.
+   */
+  close = (): Promise<void> => {
+    if (this[kFd] === -1) return Promise.resolve();
+    if (this.#closePromise) return this.#closePromise;
+    this.#refs--;
+    if (this.#refs === 0) {
+      const fd = this[kFd];
+      this[kFd] = -1;
+      this.#closeState.v = true;
+      collected.unregister(this);
+      this.#closePromise = run(this.#ring, () => closeOp(fd)).finally(() => {
+        this.#closePromise = undefined;
+      });
+    } else {
+      this.#closePromise = new Promise<void>((resolve, reject) => {
+        this.#closeResolve = resolve;
+        this.#closeReject = reject;
+      }).finally(() => {
+        this.#closePromise = undefined;
+        this.#closeResolve = undefined;
+        this.#closeReject = undefined;
+      });
+    }
+    this.emit('close');
+    return this.#closePromise;
+  };
+
+  /** The last operation of a closing handle settled: close the fd now. */
+  #finishClose(): void {
+    const fd = this[kFd];
+    if (fd === -1) return;
+    this[kFd] = -1;
+    this.#closeState.v = true;
+    collected.unregister(this);
+    run(this.#ring, () => closeOp(fd)).then(this.#closeResolve, this.#closeReject);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function fdCall(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => fn((err) => (err ? reject(err) : resolve())));
+}
+
+/** The ring FileHandles of this thread use. */
+export function handleRing(): Ring {
+  return getRing();
+}
