@@ -27,7 +27,9 @@
   X(fallocate, IORING_OP_FALLOCATE, PrepFallocate)   \
   X(unlinkat, IORING_OP_UNLINKAT, PrepUnlinkat)      \
   X(renameat, IORING_OP_RENAMEAT, PrepRenameat)      \
-  X(mkdirat, IORING_OP_MKDIRAT, PrepMkdirat)
+  X(mkdirat, IORING_OP_MKDIRAT, PrepMkdirat)         \
+  X(symlinkat, IORING_OP_SYMLINKAT, PrepSymlinkat)   \
+  X(linkat, IORING_OP_LINKAT, PrepLinkat)
 
 namespace uringfs {
 #define URING_FS_DECLARE_PREP(name, opcode, fn) \

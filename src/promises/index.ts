@@ -62,6 +62,14 @@ function mkdir(path: PathLike, options?: unknown): Promise<string | undefined> {
   return getRing().mkdir(path, options as never);
 }
 
+function symlink(target: PathLike, path: PathLike, type?: string | null): Promise<void> {
+  return getRing().symlink(target, path, type as never);
+}
+
+function link(existingPath: PathLike, newPath: PathLike): Promise<void> {
+  return getRing().link(existingPath, newPath);
+}
+
 /** truncate(path, len): open, ftruncate, close on the ring, as node:fs/promises does them. */
 async function truncate(path: PathLike, len: number = 0): Promise<void> {
   const fh = await open(path, 'r+');
@@ -77,7 +85,7 @@ async function truncate(path: PathLike, len: number = 0): Promise<void> {
   if (failure !== undefined) throw failure;
 }
 
-const onRing = { open, readFile, writeFile, appendFile, stat, lstat, rename, unlink, rmdir, mkdir, truncate };
+const onRing = { open, readFile, writeFile, appendFile, stat, lstat, rename, unlink, rmdir, mkdir, truncate, symlink, link };
 
 // Everything the running Node's node:fs/promises exports, ours where the ring
 // serves it. An own, writable, enumerable property each, as on node's object.
