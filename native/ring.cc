@@ -50,7 +50,14 @@ constexpr const char* kOpNames[] = {URING_FS_OPS(URING_FS_NAME_ENTRY)};
 #undef URING_FS_NAME_ENTRY
 constexpr uint32_t kOpCount = sizeof(kPreps) / sizeof(kPreps[0]);
 
-constexpr uint32_t kSqeFlagsMask = IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN | IOSQE_ASYNC;
+constexpr uint32_t kSqeFlagsMask =
+    IOSQE_FIXED_FILE | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_IO_DRAIN | IOSQE_ASYNC;
+
+// Slots of the registered (fixed) file table each ring sets up, empty at first
+// (IORING_REGISTER_FILES2 with IORING_RSRC_REGISTER_SPARSE, Linux 5.19). Files
+// opened straight into a slot (IORING_OP_OPENAT with a file index, 5.15) or
+// installed there are looked up without the fd table per op.
+constexpr unsigned kFixedFiles = 1024;
 
 double NowSeconds() {
   timespec ts;
@@ -69,6 +76,8 @@ napi_value Ring::Define(napi_env env) {
        nullptr},
       {"flush", nullptr, Call<&Ring::Flush>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"cancelAll", nullptr, Call<&Ring::CancelAll>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
+      {"installFile", nullptr, Call<&Ring::InstallFile>, nullptr, nullptr, nullptr, napi_default,
        nullptr},
       {"shutdown", nullptr, Call<&Ring::Close>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
@@ -137,6 +146,8 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
   }
   live_ = true;
   setup_flags_ = params.flags;
+  // Older kernels (or RLIMIT_NOFILE below the table's size) refuse: no fixed files then.
+  fixed_files_ = io_uring_register_files_sparse(&ring_, kFixedFiles) == 0 ? kFixedFiles : 0;
   if (const char* faults = getenv("URING_FS_FAULTS")) {
     sscanf(faults, "sqe=%u,submit=%u", &fault_sqe_, &fault_submit_) ||
         sscanf(faults, "submit=%u", &fault_submit_);
@@ -195,6 +206,7 @@ Napi::Value Ring::Info(const Napi::CallbackInfo& info) {
       {"cqEntries", ring_.cq.ring_entries},
       {"setupFlags", setup_flags_},
       {"features", ring_.features},
+      {"fixedFiles", fixed_files_},
   };
   for (const auto& [name, value] : fields) {
     if (napi_create_uint32(env, value, &v) != napi_ok || napi_set_named_property(env, out, name, v) != napi_ok) {
@@ -255,7 +267,7 @@ int Ring::PrepStaged(uint32_t k, io_uring_sqe* sqe, const napi_value* given) {
 // 0 (queued: its CQE will come) or -errno (refused, nothing reached the kernel
 // for it). Records from the returned count on were not touched: the kernel
 // refused to take more SQEs, and JavaScript queues them again, in order.
-// A linked chain (records with IOSQE_IO_LINK up to the first without) is
+// A linked chain (records with IOSQE_IO_LINK or _HARDLINK up to the first without) is
 // queued whole or not at all, so a link never spans two submissions.
 Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
@@ -284,7 +296,7 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
       chain_failed = false;
       chain_left = 1;
       while (k + chain_left - 1 < n - 1 &&
-             ((static_cast<uint32_t>(stage_i32_[kStageInts * (k + chain_left - 1) + kTag]) >> 16) & IOSQE_IO_LINK)) {
+             ((static_cast<uint32_t>(stage_i32_[kStageInts * (k + chain_left - 1) + kTag]) >> 16) & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK))) {
         chain_left++;
       }
       if (chain_left > 1) {
@@ -335,6 +347,24 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
     uv_idle_start(&handles_->idle, OnIdle);
   }
   return Napi::Number::New(env, n);
+}
+
+// installFile(slot, fd) -> 0 or -errno: puts a dup of `fd` in fixed-file slot
+// `slot` (fd -1 empties it). The slot holds its own reference to the file, so
+// closing `fd` afterwards does not affect it, and emptying the slot does not
+// close `fd`. Synchronous (IORING_REGISTER_FILES_UPDATE, Linux 5.5): the
+// kernel waits for ops in flight on the old file before it lets go of it.
+Napi::Value Ring::InstallFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  uint32_t slot = 0;
+  int32_t fd = -1;
+  if (napi_get_value_uint32(env, info[0], &slot) != napi_ok || napi_get_value_int32(env, info[1], &fd) != napi_ok ||
+      slot >= fixed_files_) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  int rc = io_uring_register_files_update(&ring_, slot, &fd, 1);
+  return Napi::Number::New(env, rc < 0 ? rc : 0);
 }
 
 // flush(): submit now rather than at the end of the loop turn.

@@ -51,6 +51,7 @@ class Ring {
   Napi::Value QueueStaged(const Napi::CallbackInfo& info);
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value CancelAll(const Napi::CallbackInfo& info);
+  Napi::Value InstallFile(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   static napi_value New(napi_env env, napi_callback_info cbinfo);
@@ -85,6 +86,7 @@ class Ring {
   io_uring ring_{};
   bool live_ = false;
   uint32_t setup_flags_ = 0;
+  uint32_t fixed_files_ = 0;  // size of the registered (sparse) file table, 0 if none
   uint32_t inflight_ = 0;
   Handles* handles_ = nullptr;
   std::vector<std::vector<iovec>> slots_;  // per slot: iovecs the kernel may read until the CQE

@@ -18,12 +18,18 @@ import type { NativeOpName, NativeRing } from './native';
 import type { Op } from './ops/op';
 import type { Stager } from './stage';
 
+const IOSQE_FIXED_FILE = 1 << 0;
 const IOSQE_IO_LINK = 1 << 2;
+const IOSQE_IO_HARDLINK = 1 << 3;
 const ECANCELED = -125;
 const EBADFD = -77;
 
-/** An op, or a linked chain (consecutive SQEs, each run after the previous succeeded). */
-type Item = Op | Op[];
+/**
+ * An op, or a linked chain (consecutive SQEs, each run after the previous
+ * succeeded; with `hard`, after the previous completed whatever its result).
+ */
+type Chain = Op[] & { hard?: boolean };
+type Item = Op | Chain;
 
 export class Engine {
   /** null on the node:fs backend. */
@@ -56,6 +62,8 @@ export class Engine {
   /** Per fd: current-position ops begun and not yet settled. */
   readonly #curBusy = new Map<number, number>();
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /** Free slots of the ring's registered (fixed) file table. */
+  readonly #fixedFree: number[] = [];
   #destroying: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
 
@@ -72,6 +80,7 @@ export class Engine {
     results: Int32Array,
     stager: Stager | null,
     opIndex: Record<NativeOpName, number> | null,
+    fixedFiles = 0,
   ) {
     this.native = native;
     this.cap = cap;
@@ -85,6 +94,17 @@ export class Engine {
     this.#free = new Uint32Array(cap);
     for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
     this.#freeTop = cap;
+    for (let i = fixedFiles - 1; i >= 0; i--) this.#fixedFree.push(i);
+  }
+
+  /** A free slot of the registered file table, or -1 (none left, or no table on this kernel). */
+  takeFixedSlot(): number {
+    return this.#fixedFree.length > 0 ? (this.#fixedFree.pop() as number) : -1;
+  }
+
+  /** Gives a slot back once nothing in flight names it (its file was closed through the ring). */
+  giveFixedSlot(slot: number): void {
+    this.#fixedFree.push(slot);
   }
 
   /** Runs one op; its promise settles exactly once. */
@@ -111,8 +131,10 @@ export class Engine {
    * each run only after the previous succeeded. The caller keeps a group within
    * `groupLimit` and only passes ops that run on the ring.
    */
-  startLinked(ops: Op[]): void {
-    this.#enter(ops);
+  startLinked(ops: Op[], hard = false): void {
+    const chain = ops as Chain;
+    if (hard) chain.hard = true;
+    this.#enter(chain);
   }
 
   /** The longest chain that fits one submission and the in-flight limit. */
@@ -150,7 +172,7 @@ export class Engine {
         // it) and on its own: the chain it was in (if any) has been broken by
         // the kernel already, and a link flag left set would tie it to
         // whatever SQE comes next.
-        op.flags &= ~IOSQE_IO_LINK;
+        op.flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
         this.#issue(op);
       }
     }
@@ -337,6 +359,7 @@ export class Engine {
 
   /** Takes a slot and stages the op (an admitted op, or a continuation). */
   #issue(op: Op): void {
+    if (op.fixedSlot >= 0) op.flags |= IOSQE_FIXED_FILE;
     const slot = this.#free[--this.#freeTop];
     const gen = (this.#gens[slot] + 1) >>> 0;
     this.#gens[slot] = gen;
@@ -347,6 +370,8 @@ export class Engine {
     const k = this.#nStaged++;
     s.begin(k, slot | (op.flags << 16), gen, (this.#opIndex as Record<NativeOpName, number>)[op.native]);
     op.stage(s);
+    // A fixed file is named by its slot, in the fd field (I0) of every op that takes one.
+    if (op.fixedSlot >= 0) s.int(0, op.fixedSlot);
     if (k === 0 && !this.#holdFlush) this.#scheduleFlush();
   }
 
@@ -360,17 +385,18 @@ export class Engine {
     else queueMicrotask(this.#flush);
   }
 
-  #issueLinked(ops: Op[]): void {
+  #issueLinked(ops: Chain): void {
     const s = this.#stager as Stager;
     const first = this.#nStaged;
     this.#holdFlush = true;
     s.chainPositions = ops.some((op) => op.curFd >= 0) ? new Map() : null;
     try {
       const last = ops.length - 1;
+      const link = ops.hard ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
       for (let i = 0; i <= last; i++) {
         const op = ops[i];
-        if (i < last) op.flags |= IOSQE_IO_LINK;
-        else op.flags &= ~IOSQE_IO_LINK;
+        if (i < last) op.flags |= link;
+        else op.flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
         this.#issue(op);
       }
     } finally {
@@ -446,7 +472,7 @@ export class Engine {
    */
   #requeue(ops: Op[]): void {
     const items: Item[] = [];
-    let chain: Op[] = [];
+    let chain: Chain = [];
     for (const op of ops) {
       this.#unissue(op);
       if (op.curFd >= 0) {
@@ -456,7 +482,8 @@ export class Engine {
         else this.#curBusy.delete(op.curFd);
       }
       chain.push(op);
-      if (!(op.flags & IOSQE_IO_LINK)) {
+      if (op.flags & IOSQE_IO_HARDLINK) chain.hard = true;
+      if (!(op.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK))) {
         items.push(chain.length === 1 ? chain[0] : chain);
         chain = [];
       }

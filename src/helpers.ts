@@ -2,6 +2,7 @@
 
 import { loadBinding } from './binding';
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, nodeError } from './errors';
+import { readWholeFile } from './readfile';
 import { getRing } from './ring';
 import type { PathLike } from './ring';
 import { validateInteger } from './validate';
@@ -34,6 +35,9 @@ export async function readFile(path: PathLike, options?: ReadFileOptions | Buffe
     throw ERR_INVALID_ARG_VALUE('encoding', encoding, 'is invalid encoding');
   }
   const ring = getRing();
+  // One submission for files that fit its first read (src/readfile.ts).
+  const whole = await readWholeFile(ring, path, flag, async () => (await ring.stat(path)).size);
+  if (whole !== null) return encoding ? whole.toString(encoding) : whole;
   const fd = await ring.open(path, flag, 0o666);
   try {
     const st = await ring.fstat(fd);

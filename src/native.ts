@@ -21,6 +21,8 @@ export interface NativeRing {
   queueStaged(count: number, o0?: unknown, o1?: unknown): number;
   flush(): number;
   cancelAll(): number;
+  /** Puts a reference to `fd`'s file in fixed-file slot `slot` (-1: empties it); 0 or -errno. */
+  installFile(slot: number, fd: number): number;
   shutdown(): number;
 }
 
@@ -29,6 +31,8 @@ export interface NativeRingInfo {
   cqEntries: number;
   setupFlags: number;
   features: number;
+  /** Slots in the ring's registered (fixed) file table; 0 when the kernel has none (before 5.19). */
+  fixedFiles: number;
   ops: Record<NativeOpName, boolean>;
   /** Each op's index in native/ops/table.h: how a staged record names it. */
   opIndex: Record<NativeOpName, number>;

@@ -186,7 +186,7 @@ export class Ring {
       if (Object.hasOwn(ops, name.trim())) ops[name.trim()] = false;
     }
     const cap = info ? info.cqEntries : 2 * entries;
-    engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? info.opIndex : null);
+    engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? info.opIndex : null, info?.fixedFiles ?? 0);
     this.#engine = engine;
     Object.defineProperty(this, kEngine, { value: engine });
     // The native side holds the callback only weakly while idle; this keeps it

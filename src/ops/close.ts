@@ -16,8 +16,17 @@ export class CloseOp extends Op<void> {
     super();
   }
 
+  /** A fixed-file slot to empty instead of an fd, or -1. */
+  directSlot = -1;
+
   stage(s: Stager): void {
-    s.int(0, this.fd);
+    if (this.directSlot >= 0) {
+      s.int(0, this.directSlot);
+      s.int(1, 1);
+    } else {
+      s.int(0, this.fd);
+      s.int(1, 0);
+    }
   }
 
   complete(): void {}

@@ -35,6 +35,11 @@ export abstract class Op<T = unknown> {
   curFd = -1;
   /** The engine's slot while the op is on the ring. */
   slot = -1;
+  /**
+   * A registered (fixed) file slot this op names instead of `fd` (its SQE gets
+   * IOSQE_FIXED_FILE and the slot in its fd field), or -1.
+   */
+  fixedSlot = -1;
 
   /** The native op (native/ops/table.h) this op runs on. */
   abstract readonly native: NativeOpName;

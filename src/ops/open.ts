@@ -24,10 +24,14 @@ export class OpenOp extends PathOp<number> {
     super(path, pathToCString(path));
   }
 
+  /** A fixed-file slot to open into (the result is then 0), or -1 for an ordinary fd. */
+  directSlot = -1;
+
   stage(s: Stager): void {
     s.obj(0, this.cpath);
     s.int(0, this.openFlags);
     s.int(1, this.mode);
+    s.int(2, this.directSlot + 1);
   }
 
   complete(res: number): number {
