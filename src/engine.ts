@@ -107,6 +107,51 @@ export class Engine {
     this.#fixedFree.push(slot);
   }
 
+  /** fd → slot of the files registered with registerFile(). */
+  readonly #registered = new Map<number, number>();
+
+  /**
+   * Registers `fd`'s file in a slot of the table: later ops on `fd` that can
+   * name a registered file do. 0, or -errno (-ENFILE: no slot left; -EOPNOTSUPP:
+   * no table on this kernel or backend).
+   */
+  registerFile(fd: number): number {
+    if (this.native === null) return -95;
+    if (this.#registered.has(fd)) return 0;
+    const slot = this.takeFixedSlot();
+    if (slot < 0) return -23;
+    const rc = this.native.installFile(slot, fd);
+    if (rc !== 0) {
+      this.giveFixedSlot(slot);
+      return typeof rc === 'number' ? rc : -9;
+    }
+    this.#registered.set(fd, slot);
+    return 0;
+  }
+
+  /**
+   * Forgets `fd`'s registration, after everything called before has reached the
+   * kernel (an op in flight keeps its file); true if it was registered.
+   */
+  unregisterFile(fd: number): boolean {
+    const slot = this.#registered.get(fd);
+    if (slot === undefined) return false;
+    this.#registered.delete(fd);
+    this.#flush();
+    const native = this.native;
+    if (native !== null) {
+      native.flush();
+      native.installFile(slot, -1);
+    }
+    this.giveFixedSlot(slot);
+    return true;
+  }
+
+  /** Whether `fd` is registered. */
+  isRegistered(fd: number): boolean {
+    return this.#registered.has(fd);
+  }
+
   /** Runs one op; its promise settles exactly once. */
   run<T>(op: Op<T>): Promise<T> {
     if (this.destroyed) return Promise.reject(destroyedError(op.syscall));
@@ -359,6 +404,15 @@ export class Engine {
 
   /** Takes a slot and stages the op (an admitted op, or a continuation). */
   #issue(op: Op): void {
+    if (this.#registered.size !== 0 && op.fixedSlot < 0 && op.fd >= 0) {
+      if (op.takesFixedFile) {
+        const reg = this.#registered.get(op.fd);
+        if (reg !== undefined) op.fixedSlot = reg;
+      } else if (op.releasesRegistration && !this.#holdFlush) {
+        // (A chain released its closes' registrations before it was staged.)
+        this.unregisterFile(op.fd);
+      }
+    }
     if (op.fixedSlot >= 0) op.flags |= IOSQE_FIXED_FILE;
     const slot = this.#free[--this.#freeTop];
     const gen = (this.#gens[slot] + 1) >>> 0;
@@ -386,6 +440,11 @@ export class Engine {
   }
 
   #issueLinked(ops: Chain): void {
+    if (this.#registered.size !== 0) {
+      // A close in the chain ends its fd's registration now: the chain's own ops
+      // before it then use the fd itself, still open until the close runs.
+      for (const op of ops) if (op.releasesRegistration && op.fd >= 0) this.unregisterFile(op.fd);
+    }
     const s = this.#stager as Stager;
     const first = this.#nStaged;
     this.#holdFlush = true;

@@ -18,7 +18,7 @@ import type { RingMethods } from './ops/registry';
 import { CompletionQueue, runMany } from './queue';
 import type { CompletionHandler } from './queue';
 import { Stager } from './stage';
-import { validateBoolean, validateObject, validateUint32 } from './validate';
+import { validateBoolean, validateFd, validateObject, validateUint32 } from './validate';
 
 export type Backend = 'io_uring' | 'fs';
 export type PathLike = string | Buffer | URL;
@@ -44,6 +44,8 @@ export interface RingFeatures {
   ops: Record<string, boolean>;
   /** Ring methods that run on node:fs on this kernel because their opcode is missing. */
   fsFallbackOps: string[];
+  /** Slots in the ring's registered file table (registerFile, readFile): 0 on the node:fs backend or before Linux 5.19. */
+  fixedFiles: number;
   /** liburing the addon was built with (linked statically), or null without the addon. */
   liburing: string | null;
   kernel: string;
@@ -203,6 +205,7 @@ export class Ring {
       fsFallbackOps: native
         ? Object.entries(ops).filter(([, ok]) => !ok).flatMap(([op]) => METHODS_BY_OP[op] ?? [])
         : [],
+      fixedFiles: info?.fixedFiles ?? 0,
       liburing,
       kernel: release(),
     });
@@ -221,6 +224,28 @@ export class Ring {
    */
   batch<const T extends readonly BatchOp[]>(ops: T, options?: BatchOptions): Promise<BatchResults<T>> {
     return runBatch(this.#engine, ops, options) as Promise<BatchResults<T>>;
+  }
+
+  /**
+   * Registers `fd`'s file with the ring: later reads, writes, readvs, writevs,
+   * fsyncs, ftruncates and fallocates on `fd` name it by its slot in the ring's
+   * registered file table (IOSQE_FIXED_FILE), which spares the kernel an
+   * fd-table lookup and reference per op. Closing `fd` through the ring ends
+   * the registration. Returns false where this ring cannot (the node:fs
+   * backend, a kernel without the table (before 5.19), all slots in use);
+   * throws node:fs's EBADF-shaped error for an fd that is not open.
+   */
+  registerFile(fd: number): boolean {
+    const valid = validateFd(fd);
+    const rc = this.#engine.registerFile(valid);
+    if (rc === 0) return true;
+    if (rc === -95 || rc === -23) return false;
+    throw uvError(rc, 'io_uring_register');
+  }
+
+  /** Ends `fd`'s registration (ops already called keep using it until they complete); false if it had none. */
+  unregisterFile(fd: number): boolean {
+    return this.#engine.unregisterFile(validateFd(fd));
   }
 
   /**

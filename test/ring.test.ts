@@ -105,7 +105,7 @@ describe('features', () => {
   it('has exactly its documented shape and is frozen', () => {
     const ring = make();
     const f = ring.features;
-    expect(Object.keys(f).sort()).toEqual(['backend', 'cqEntries', 'fsFallbackOps', 'kernel', 'liburing', 'ops', 'setupFlags', 'sqEntries'].sort());
+    expect(Object.keys(f).sort()).toEqual(['backend', 'cqEntries', 'fixedFiles', 'fsFallbackOps', 'kernel', 'liburing', 'ops', 'setupFlags', 'sqEntries'].sort());
     expect(Object.isFrozen(f)).toBe(true);
     expect(f.kernel).toBe(os.release());
     expect(Object.keys(f.ops).sort()).toEqual([...NATIVE_OPS].sort());
@@ -228,10 +228,14 @@ describe('after destroy()', () => {
     };
     // Every op method comes from the registry and runs through Engine.run, where
     // a destroyed ring is refused for all of them alike: these cover each kind.
+    const SYNC = ['completionQueue', 'registerFile', 'unregisterFile'];
     const methods = Object.getOwnPropertyNames(Ring.prototype).filter(
       (k) => k !== 'constructor' && k !== 'destroy' && typeof Object.getOwnPropertyDescriptor(Ring.prototype, k)?.value === 'function',
     );
-    expect(methods.sort()).toEqual([...METHODS, 'batch', 'completionQueue', 'readMany', 'writeMany'].sort());
+    expect(methods.sort()).toEqual([...METHODS, 'batch', 'readMany', 'writeMany', ...SYNC].sort());
+    // The synchronous ones: a destroyed ring registers nothing.
+    expect(ring.registerFile(fd)).toBe(false);
+    expect(ring.unregisterFile(fd)).toBe(false);
     for (const [name, call] of Object.entries(calls)) {
       const err = await rejectionOf(call);
       expect(err, name).toBeInstanceOf(Error);

@@ -19,6 +19,11 @@ export class CloseOp extends Op<void> {
   /** A fixed-file slot to empty instead of an fd, or -1. */
   directSlot = -1;
 
+  /** Closing an fd releases its registration (registerFile) before the close is issued. */
+  override get releasesRegistration(): boolean {
+    return this.directSlot < 0;
+  }
+
   stage(s: Stager): void {
     if (this.directSlot >= 0) {
       s.int(0, this.directSlot);

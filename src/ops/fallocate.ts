@@ -27,6 +27,10 @@ export class FallocateOp extends Op<void> {
     super();
   }
 
+  override get takesFixedFile(): boolean {
+    return true;
+  }
+
   stage(s: Stager): void {
     s.int(0, this.fd);
     s.int(1, this.mode);

@@ -20,6 +20,10 @@ export class FsyncOp extends Op<void> {
     this.syscall = datasync ? 'fdatasync' : 'fsync';
   }
 
+  override get takesFixedFile(): boolean {
+    return true;
+  }
+
   stage(s: Stager): void {
     s.int(0, this.fd);
     s.int(1, this.datasync ? 1 : 0);

@@ -19,6 +19,10 @@ export class FtruncateOp extends Op<void> {
     super();
   }
 
+  override get takesFixedFile(): boolean {
+    return true;
+  }
+
   stage(s: Stager): void {
     s.int(0, this.fd);
     s.offset(0, this.len);

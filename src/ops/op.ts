@@ -41,6 +41,16 @@ export abstract class Op<T = unknown> {
    */
   fixedSlot = -1;
 
+  /** True when issuing this op ends its fd's registration (close). */
+  get releasesRegistration(): boolean {
+    return false;
+  }
+
+  /** True when this op may name a registered file instead of its fd (read, write, fsync, …; not statx or close). */
+  get takesFixedFile(): boolean {
+    return false;
+  }
+
   /** The native op (native/ops/table.h) this op runs on. */
   abstract readonly native: NativeOpName;
   /** node:fs's name for the syscall, used in errors (`open`, `read`, …). */

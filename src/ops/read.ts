@@ -34,6 +34,10 @@ export class ReadOp<T = number> extends Op<T> {
     if (position === -1) this.curFd = fd;
   }
 
+  override get takesFixedFile(): boolean {
+    return true;
+  }
+
   stage(s: Stager): void {
     s.int(0, this.fd);
     s.obj(0, this.view);

@@ -62,6 +62,10 @@ export class ReadvOp extends Op<number> {
     if (position === -1) this.curFd = fd;
   }
 
+  override get takesFixedFile(): boolean {
+    return true;
+  }
+
   stage(s: Stager): void {
     stageViews(s, this.fd, this.list, this.position);
     if (this.curFd >= 0) s.advanceChain(this.fd, firstSqeBytes(this.list));

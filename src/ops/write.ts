@@ -37,6 +37,10 @@ export class WriteOp<T = number> extends Op<T> {
     if (position === -1) this.curFd = fd;
   }
 
+  override get takesFixedFile(): boolean {
+    return true;
+  }
+
   stage(s: Stager): void {
     const { progress } = this;
     if (progress.done === 0 && this.curFd >= 0) progress.start = s.positionOf(this.fd, this.length);

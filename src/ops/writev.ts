@@ -34,6 +34,10 @@ export class WritevOp extends Op<number> {
     if (position === -1) this.curFd = fd;
   }
 
+  override get takesFixedFile(): boolean {
+    return true;
+  }
+
   stage(s: Stager): void {
     const { progress } = this;
     if (progress.done === 0 && this.curFd >= 0) progress.start = s.positionOf(this.fd, this.total);
