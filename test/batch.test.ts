@@ -517,6 +517,32 @@ describe('linked chains', () => {
     expect(fs.readFileSync(f, 'utf8')).toBe('abc');
   });
 
+  it('cancels an op that cannot reach the kernel once the chain broke before it: readv([]) gets ECANCELED, not EINVAL', async () => {
+    const f = fresh('chain-empty-readv');
+    fs.writeFileSync(f, 'abc');
+    const fd = fs.openSync(f, 'r');
+    try {
+      const got = await ring.batch(
+        [
+          { op: 'open', path: fresh('missing') },
+          { op: 'readv', fd, buffers: [] },
+          { op: 'writev', fd, buffers: [] },
+        ],
+        { link: true },
+      );
+      expect(got.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      expectCancelled(got[1], 'read', 'ops[1]');
+      expectCancelled(got[2], 'write', 'ops[2]');
+      // Reached, they answer as fs.writev and fs.readv do: 0 (even on this read-only fd), and EINVAL.
+      const reached = await ring.batch([{ op: 'writev', fd, buffers: [] }, { op: 'readv', fd, buffers: [] }], { link: true });
+      expect(reached[0]).toEqual({ status: 'fulfilled', value: 0 });
+      expect(reached[1].status).toBe('rejected');
+      expect(shape((reached[1] as PromiseRejectedResult).reason)).toMatchObject({ code: 'EINVAL', syscall: 'read' });
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   it('runs a 100-op chain on an 8-entry ring: all fulfilled, in order, the file right', async () => {
     const small = new Ring({ entries: 8 });
     const f = fresh('long');

@@ -190,6 +190,16 @@ describe('readv: errors as fs.readv gives them', () => {
     expect(err.code).toBe('EISDIR');
   });
 
+  it('EISDIR on a directory fd for one zero-length view, and 0 for two, as fs.readv (libuv reads one view with read(2))', async () => {
+    const fd = fx.openSync(fx.dir);
+    const err = await expectSameFailure(() => ring.readv(fd, [Buffer.alloc(0)], 0), () => nodeFd.readv(fd, [Buffer.alloc(0)], 0));
+    expect(err.code).toBe('EISDIR');
+    await expectSameFailure(() => ring.readv(fd, [Buffer.alloc(0)]), () => nodeFd.readv(fd, [Buffer.alloc(0)], null));
+    const two = [Buffer.alloc(0), Buffer.alloc(0)];
+    expect(await nodeFd.readv(fd, two, 0)).toBe(0);
+    expect(await ring.readv(fd, two, 0)).toBe(0);
+  });
+
   // Documented difference (docs/api.md, Positions): IORING_OP_READV ignores the offset on
   // a pipe and reads it; preadv(2), and so fs.readv, fails with ESPIPE.
   it('ESPIPE reading a pipe at a position', async () => {

@@ -134,6 +134,18 @@ describe('writev: bytes and results', () => {
     }
   });
 
+  it('an empty list on a read-only fd resolves 0 as fs.writev does (no syscall, so no EBADF)', async () => {
+    const p = fx.path();
+    const fd = fx.openSync(p, 'w');
+    const ro = fx.openSync(p, 'r');
+    expect(await nodeFd.writev(ro, [], 0)).toBe(0);
+    expect(await ring.writev(ro, [], 0)).toBe(0);
+    expect(await ring.writev(ro, [])).toBe(0);
+    expect(await ring.writev(fd, [], null)).toBe(0);
+    // One zero-length view does reach the kernel, in node:fs too: EBADF.
+    await expectSameFailure(() => ring.writev(ro, [Buffer.alloc(0)], 0), () => nodeFd.writev(ro, [Buffer.alloc(0)], 0));
+  });
+
   it('more than 1024 views: everything is written, as fs.writev does', async () => {
     const ours = fx.path();
     const theirs = fx.path();

@@ -66,6 +66,18 @@ export class ReadvOp extends Op<number> {
     return true;
   }
 
+  /**
+   * Two lists io_uring answers differently from node:fs, so node:fs answers them: none
+   * (libuv refuses it, EINVAL; IORING_OP_READV would read nothing), and one zero-length
+   * view (libuv reads a single view with read(2), which fails EISDIR on a directory even
+   * for zero bytes; io_uring's read returns 0). Either way the op keeps its place in a
+   * linked batch: it runs after what came before, or not at all.
+   */
+  override get fsOnly(): boolean {
+    const { views } = this;
+    return views.length === 0 || (views.length === 1 && views[0].byteLength === 0);
+  }
+
   stage(s: Stager): void {
     stageViews(s, this.fd, this.list, this.position);
     if (this.curFd >= 0) s.advanceChain(this.fd, firstSqeBytes(this.list));

@@ -44,6 +44,13 @@ export class WritevOp extends Op<number> {
     stageViews(s, this.fd, this.pending, progress.position);
   }
 
+  // node:fs resolves an empty writev with 0 and no syscall (the kernel would check the
+  // fd first: EBADF on a read-only one); running it there also keeps it in its place in
+  // a linked batch.
+  override get fsOnly(): boolean {
+    return this.views.length === 0;
+  }
+
   override get needsContinuation(): boolean {
     return this.pending.views.length > IOV_MAX;
   }
