@@ -3,12 +3,12 @@
 // With { link: true } the ops form one IOSQE_IO_LINK chain.
 
 import type { Engine } from './engine';
-import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, destroyedError } from './errors';
+import { argumentNameOf, destroyedError, invalidArgValue, reanchor, renameArgument } from './errors';
 import type { Entry } from './ops/define';
 import type { Op } from './ops/op';
 import { OPS } from './ops/registry';
 import type { BatchMakers } from './ops/registry';
-import { validateBoolean, validateObject } from './validate';
+import { validateArray, validateBoolean, validateObject } from './validate';
 
 /** One batch entry: `{ op: 'read', fd, buffer, position }` and so on, one kind per op module's batch maker. */
 export type BatchOp = { [K in keyof BatchMakers]: { op: K } & Parameters<BatchMakers[K]>[0] }[keyof BatchMakers];
@@ -37,23 +37,22 @@ for (const def of OPS) {
 const kinds = [...makerOf.keys()];
 
 /**
- * Validation errors name the entry: `The "ops[3].fd" argument …` (node quotes
- * argument names with " in most messages and with ' in ERR_INVALID_ARG_VALUE's),
- * and carry `index`.
+ * A validation error raised for entry `index` names it: `The "ops[3].fd" property …`,
+ * and carries `index`. Any other error (a getter of the entry threw it) passes through
+ * as it is.
  */
 function atIndex(err: unknown, index: number): unknown {
-  if (err instanceof Error) {
-    const prefix = `ops[${index}]`;
-    if (!err.message.includes(prefix)) {
-      err.message = err.message.replace(/(["'])([^"']+)\1/, (_m, q: string, name: string) => `${q}${prefix}.${name}${q}`);
-    }
-    (err as Error & { index?: number }).index = index;
-  }
+  const name = argumentNameOf(err);
+  if (name === undefined) return err;
+  const prefix = `ops[${index}]`;
+  if (!name.startsWith(prefix)) renameArgument(err as Error, name, `${prefix}.${name}`);
+  (err as Error & { index?: number }).index = index;
+  reanchor(err as Error, runBatch);
   return err;
 }
 
 function makeOps(list: unknown): Op<BatchValue>[] {
-  if (!Array.isArray(list)) throw ERR_INVALID_ARG_TYPE('ops', 'Array', list);
+  validateArray(list, 'ops');
   const ops: Op<BatchValue>[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const entry: unknown = list[i];
@@ -62,7 +61,7 @@ function makeOps(list: unknown): Op<BatchValue>[] {
       if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) validateObject(entry, `ops[${i}]`);
       const kind = (entry as Entry).op;
       const make = typeof kind === 'string' ? makerOf.get(kind) : undefined;
-      if (!make) throw ERR_INVALID_ARG_VALUE(`ops[${i}].op`, kind, `must be one of: ${kinds.join(', ')}`);
+      if (!make) throw invalidArgValue(`ops[${i}].op`, kind, `must be one of: ${kinds.join(', ')}`, makeOps);
       ops[i] = make(entry as Entry);
     } catch (err) {
       throw atIndex(err, i);

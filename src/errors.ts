@@ -1,14 +1,20 @@
-// Errors with node:fs's exact shape.
+// Errors with node:fs's exact shape, on the Node that runs this code.
 //
-// Two families, both mirrored from Node 20's own sources rather than re-invented:
-//  - system errors (`uvError`): what node's C++ `UVException` builds for a failed
-//    libuv fs call, which is what node:fs and node:fs/promises reject with;
-//  - coded misuse errors (`ERR_*`, `nodeError`): what lib/internal/errors.js builds.
-// Only public `node:` APIs are used; nothing here needs --expose-internals.
+// Nothing here carries Node's wording. Each error is one of:
+//  - a system error (`uvError`), laid out as node:fs lays out the failures it was seen
+//    to produce on this Node (one real failure of each form, provoked once);
+//  - a validation error node:fs itself threw for the same value (validate.ts provokes
+//    it: `argumentError`), renamed when our argument has another name;
+//  - an error for an argument node:fs has no counterpart for, or with a code of our own:
+//    one of Node's own coded errors, given our name, reason or code (`ownError` and the
+//    helpers below), so its class, fields and formatting stay Node's.
+// Only public `node:` APIs are used.
 
-import { getSystemErrorMap, inspect } from 'node:util';
+import * as fs from 'node:fs';
+import { Writable } from 'node:stream';
+import * as util from 'node:util';
 
-/** What `uvError` returns: a plain `Error` carrying node:fs's system-error fields. */
+/** What `uvError` returns: an `Error` carrying node:fs's system-error fields. */
 export interface UvError extends NodeJS.ErrnoException {
   errno: number;
   code: string;
@@ -20,17 +26,82 @@ export interface UvError extends NodeJS.ErrnoException {
 /** An error carrying a Node-style `code` (`ERR_*`). */
 export type NodeError<E extends Error = Error> = E & { code: string };
 
-/** A constructor usable as the base class of a coded error. */
-export type ErrorBase = new (message?: string) => Error;
-
 /** Any function, as a stack-trace anchor (`Error.captureStackTrace`'s second argument). */
-export type StackAnchor = (...args: never[]) => unknown;
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export type StackAnchor = Function;
 
 // ---------------------------------------------------------------------------
 // System errors
 
-// Read once: the map is static for the process and lookups happen on every failure.
-const systemErrors: Map<number, [string, string]> = getSystemErrorMap();
+// A path that cannot exist, so the failures below are the ones node:fs reports for it.
+const ABSENT = `/nonexistent-uring-fs-${process.pid}-${Math.random().toString(36).slice(2)}`;
+const NEVER_FD = 0x7fffffff; // a valid fd number above any RLIMIT_NOFILE: EBADF
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+interface Layout {
+  // Constructor and own keys of node:fs's system errors, in node's order.
+  Ctor: new (message: string) => Error;
+  keys: string[];
+  // The literal text around code, description, syscall[, path[, dest]] in the message.
+  bare: string[];
+  withPath: string[];
+  withDest: string[];
+}
+
+let layout: Layout | undefined;
+
+/** The description node gives `errno` (`no such file or directory`). */
+export function describe(errno: number): string {
+  // Node 22.12+ and 23.1+ have getSystemErrorMessage; before that the map holds the
+  // same text. Numbers libuv does not know read "Unknown system error -N", like the code.
+  const viaMessage = (util as { getSystemErrorMessage?: (n: number) => string }).getSystemErrorMessage;
+  if (viaMessage) return viaMessage(errno);
+  return util.getSystemErrorMap().get(errno)?.[1] ?? util.getSystemErrorName(errno);
+}
+
+function split(err: unknown, parts: string[]): string[] {
+  const message = (err as Error | undefined)?.message;
+  if (typeof message !== 'string') throw new Error(`uring-fs: cannot read node:fs's error layout from ${String(err)}`);
+  const lits: string[] = [];
+  let at = 0;
+  for (const part of parts) {
+    const i = message.indexOf(part, at);
+    if (i === -1) throw new Error(`uring-fs: cannot read node:fs's error layout from "${message}"`);
+    lits.push(message.slice(at, i));
+    at = i + part.length;
+  }
+  lits.push(message.slice(at));
+  return lits;
+}
+
+// One failure of each form through node:fs: no path (EBADF from fstat), a path (ENOENT
+// from open), a path and a destination (ENOENT from rename). Each is split at its own
+// fields, so only the text around them is taken.
+function learnLayout(): Layout {
+  const at = (err: unknown): string[] => {
+    const e = err as UvError;
+    const parts = [e.code, describe(e.errno), e.syscall];
+    if (e.path !== undefined) parts.push(e.path);
+    if (e.dest !== undefined) parts.push(e.dest);
+    return split(e, parts);
+  };
+  const renamed = thrownBy(() => fs.renameSync(`${ABSENT}/a`, `${ABSENT}/b`)) as UvError;
+  return {
+    Ctor: renamed.constructor as new (message: string) => Error,
+    keys: Object.keys(renamed),
+    bare: at(thrownBy(() => fs.fstatSync(NEVER_FD))),
+    withPath: at(thrownBy(() => fs.openSync(`${ABSENT}/a`, 'r'))),
+    withDest: at(renamed),
+  };
+}
 
 // U+D800..U+DFFF: only strings containing surrogates can change on a UTF-8 round trip.
 const surrogate = /[\uD800-\uDFFF]/;
@@ -50,10 +121,10 @@ function pathText(p: string | Uint8Array): string {
 
 /**
  * The error node:fs rejects with when `syscall` fails with `errno` (negative, `-errno`
- * as io_uring reports it): `ENOENT: no such file or directory, open '/x'`, with own
- * enumerable `errno`, `code`, `syscall`, `path`, `dest` in that order, like node's C++
- * `UVException` (src/api/exceptions.cc). Unknown numbers get libuv's
- * `Unknown system error <n>` for both code and description, as node does.
+ * as io_uring reports it): on every Node so far `ENOENT: no such file or directory, open
+ * '/x'`, with own enumerable `errno`, `code`, `syscall`, `path`, `dest`. The layout, class
+ * and key order are read from real node:fs failures on the running Node; the code and
+ * description come from `util.getSystemErrorName` / `getSystemErrorMessage`.
  */
 export function uvError(
   errno: number,
@@ -61,330 +132,224 @@ export function uvError(
   path?: string | Buffer,
   dest?: string | Buffer,
 ): UvError {
-  const entry = systemErrors.get(errno);
-  const code = entry === undefined ? `Unknown system error ${errno}` : entry[0];
-  const description = entry === undefined ? code : entry[1];
-  let message = `${code}: ${description}, ${syscall}`;
+  const l = (layout ??= learnLayout());
+  const code = util.getSystemErrorName(errno);
   // C++ tests for a non-null pointer, so an empty path still appears (`open ''`).
   const pathStr = path == null ? undefined : pathText(path);
   const destStr = dest == null ? undefined : pathText(dest);
-  if (pathStr !== undefined) message += ` '${pathStr}'`;
-  if (destStr !== undefined) message += ` -> '${destStr}'`;
-
-  const err = new Error(message) as UvError;
-  err.errno = errno;
-  err.code = code;
-  err.syscall = syscall;
-  if (pathStr !== undefined) err.path = pathStr;
-  if (destStr !== undefined) err.dest = destStr;
+  const parts = [code, describe(errno), syscall];
+  let lits = l.bare;
+  if (pathStr !== undefined) {
+    parts.push(pathStr);
+    lits = l.withPath;
+    if (destStr !== undefined) {
+      parts.push(destStr);
+      lits = l.withDest;
+    }
+  }
+  let message = lits[0];
+  for (let i = 0; i < parts.length; i++) message += parts[i] + lits[i + 1];
+  const err = new l.Ctor(message) as UvError;
+  const fields: Record<string, unknown> = { errno, code, syscall, path: pathStr, dest: destStr };
+  for (const key of l.keys) {
+    if (fields[key] !== undefined) (err as unknown as Record<string, unknown>)[key] = fields[key];
+  }
   // The frames of this factory say nothing to the user.
   Error.captureStackTrace(err, uvError);
   return err;
 }
 
 // ---------------------------------------------------------------------------
-// Coded errors
+// Validation errors: node's own
 
-// Marks our coded errors, so `hideStackFrames` knows it may rewrite their stack header
-// (node's own coded errors carry an internal brand that does this for them).
-const kUringNodeError = Symbol('uring-fs.nodeError');
+// Every validation error this library raised for an argument, with the argument's name
+// (batch() prefixes it with the entry: `ops[3].fd`). Errors that are not in here (a
+// user's getter threw) pass through untouched.
+const argumentOf = new WeakMap<object, string>();
 
-type ErrorShape = 'messageFirst' | 'codeFirst';
-
-interface CodedErrorClass {
-  new (code: string, message: string, shape: ErrorShape): NodeError;
+/** The name of the argument `err` was raised for, if this library raised it for one. */
+export function argumentNameOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? argumentOf.get(err) : undefined;
 }
 
-const classes = new Map<ErrorBase, CodedErrorClass>();
+/**
+ * The value of a carrier's last argument: passed where node:fs wants a callback, it
+ * makes a call that got through validation stop there (ERR_INVALID_ARG_TYPE about the
+ * callback, recognised by this description), before anything reaches the kernel.
+ */
+export const NOT_A_CALLBACK: symbol = Symbol('uring-fs: validation probe');
+const NOT_A_CALLBACK_TEXT = 'uring-fs: validation probe';
 
-// One subclass per base, shaped like node's `makeNodeErrorWithCode` classes: `name` and
-// `constructor` read as the base's, `toString()` is `Name [CODE]: message`, `code` is an
-// own enumerable field and `message` an own non-enumerable one.
-function codedClass(Base: ErrorBase): CodedErrorClass {
-  let C = classes.get(Base);
-  if (C !== undefined) return C;
-  class NodeError extends Base {
-    code: string;
-    constructor(code: string, message: string, shape: ErrorShape) {
-      if (shape === 'messageFirst') {
-        // Node's fixed/`%s` messages: super(msg), then the `code` field.
-        super(message);
-        this.code = code;
-      } else {
-        // Node's function messages: super(), the `code` field, then `message`.
-        super();
-        this.code = code;
-        Object.defineProperty(this, 'message', {
-          value: message,
-          enumerable: false,
-          writable: true,
-          configurable: true,
-        });
-      }
-    }
-    override toString(): string {
-      return `${this.name} [${this.code}]: ${this.message}`;
-    }
+/**
+ * Runs `provoke`, a node:fs call that validates `value` as node:fs does and has no
+ * effect if it accepts it (its other arguments are valid, it ends at an invalid callback
+ * or a failing syscall on a target that cannot exist). Returns the validation error node
+ * threw, or undefined when node accepted the value.
+ */
+export function nodeRejection(provoke: () => unknown): Error | undefined {
+  return refusal(thrownBy(provoke));
+}
+
+/** `nodeRejection` for a node:fs/promises call (read-only, as fsp.stat). */
+export async function nodeRejectionAsync(provoke: () => Promise<unknown>): Promise<Error | undefined> {
+  try {
+    await provoke();
+    return undefined;
+  } catch (err) {
+    return refusal(err);
   }
-  // Node's classes answer `err.constructor === TypeError` (a getter, like theirs).
-  Object.defineProperty(NodeError.prototype, 'constructor', {
-    get: () => Base,
-    enumerable: false,
-    configurable: true,
+}
+
+function refusal(err: unknown): Error | undefined {
+  if (!(err instanceof Error)) return undefined;
+  // A system error: the call got as far as the kernel, so node took the arguments.
+  if (typeof (err as { errno?: unknown }).errno === 'number') return undefined;
+  // The callback that stands in for "got through validation".
+  if (err.message.includes(NOT_A_CALLBACK_TEXT)) return undefined;
+  return err;
+}
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Gives node's error our argument's name: `"fd"` → `"mode"`, and node's wording for a
+ * dotted name (`The "options.link" property`, `The property 'options.backend'`).
+ */
+export function renameArgument(err: Error, from: string, to: string): void {
+  if (from === to) return;
+  const dotted = to.includes('.');
+  const re = new RegExp(`(argument |property )?(["'])${escapeRe(from)}\\2( argument| property)?`);
+  err.message = err.message.replace(re, (_m, pre: string | undefined, q: string, post: string | undefined) => {
+    const word = dotted ? 'property' : 'argument';
+    return `${pre ? `${word} ` : ''}${q}${to}${q}${post ? ` ${word}` : ''}`;
   });
-  Object.defineProperty(NodeError.prototype, kUringNodeError, { value: true });
-  C = NodeError as unknown as CodedErrorClass;
-  classes.set(Base, C);
-  return C;
 }
 
-// Whether stack headers of node's own coded errors currently read `Name [CODE]: msg`.
-// Node's default formatter adds ` [CODE]`, but a formatter installed in userland
-// (Error.prepareStackTrace: source-map-support, test runners such as vitest) replaces it
-// and node's errors then read `Name: msg`. Ask node itself, again whenever the
-// installed formatter changes, by formatting one of its JS-made coded errors.
-let probedFormatter: unknown = kUringNodeError; // never a formatter: forces the first probe
-let formatterAddsCode = true;
-function nodeHeadersCarryCode(): boolean {
-  const current = Error.prepareStackTrace;
-  if (current !== probedFormatter) {
-    probedFormatter = current;
-    try {
-      Buffer.alloc(-1); // ERR_OUT_OF_RANGE from node's JS validators
-    } catch (err) {
-      const e = err as NodeError;
-      formatterAddsCode = String(e.stack).startsWith(`${e.name} [${e.code}]`);
-    }
+/**
+ * Marks `err` as raised for argument `name`, renaming it from node's `nodeName`, with
+ * its stack starting at the caller of `anchor`.
+ */
+export function forArgument<E extends Error>(err: E, name: string, nodeName: string, anchor: StackAnchor): E {
+  renameArgument(err, nodeName, name);
+  argumentOf.set(err, name);
+  reanchor(err, anchor);
+  return err;
+}
+
+/** Re-captures `err`'s stack at the caller of `anchor` (the header follows its message). */
+export function reanchor(err: Error, anchor: StackAnchor): void {
+  if (Error.stackTraceLimit) Error.captureStackTrace(err, anchor);
+}
+
+/**
+ * node's validation error for `value` through `provoke` (see `nodeRejection`), given our
+ * argument name; throws an internal error if node accepted what we were about to refuse
+ * (our checks and node's disagree: a bug to report, never a silent pass).
+ */
+export function argumentError(
+  provoke: () => unknown,
+  value: unknown,
+  name: string,
+  nodeName: string,
+  anchor: StackAnchor,
+): Error {
+  const err = nodeRejection(provoke);
+  if (err === undefined) {
+    return new Error(
+      `uring-fs: node:fs accepted ${util.inspect(value)} as "${nodeName}" where uring-fs refuses it; please report this with your Node version (${process.version})`,
+    );
   }
-  return formatterAddsCode;
+  return forArgument(err, name, nodeName, anchor);
 }
 
-// Node's default formatter prints ` [CODE]` only for errors with its internal brand,
-// which we cannot set; so when node's own errors carry it and ours came out as
-// `Name: msg` (what Error.prototype.toString gives), put the code in ourselves. A
-// formatter that calls toString() already printed it; a userland one that leaves it out
-// for node's errors leaves it out for ours too.
-function stampStackHeader(err: NodeError): void {
-  const stack = err.stack; // formats now, with the formatter installed now
-  if (typeof stack !== 'string' || !nodeHeadersCarryCode()) return;
-  const coded = `${err.name} [${err.code}]: ${err.message}`;
-  if (stack.startsWith(coded)) return;
-  const plain = err.message ? `${err.name}: ${err.message}` : `${err.name}`;
-  if (stack.startsWith(plain)) err.stack = coded + stack.slice(plain.length);
-}
+// ---------------------------------------------------------------------------
+// Errors for our own arguments and codes, in the clothes of node's
 
-function makeCoded<E extends Error>(
-  Base: ErrorBase,
-  code: string,
-  message: string,
-  shape: ErrorShape,
-  hideFrom: StackAnchor,
-): NodeError<E> {
-  const C = codedClass(Base);
-  const err = new C(code, message, shape);
-  Error.captureStackTrace(err, hideFrom);
-  stampStackHeader(err);
-  return err as NodeError<E>;
-}
+// Fresh coded errors of node's, one per base class, provoked through public APIs that
+// raise them synchronously and do nothing else.
+const nodeCoded = {
+  Error: (): Error =>
+    thrownBy(() => (new Writable() as unknown as { _write(c: Buffer, e: string, cb: () => void): void })._write(Buffer.alloc(0), 'utf8', () => {})) as Error,
+  TypeError: (): Error => thrownBy(() => fs.openSync('', `${NOT_A_CALLBACK_TEXT} flags`)) as Error,
+  RangeError: (): Error => thrownBy(() => fs.writev(-1, [], NOT_A_CALLBACK as never)) as Error,
+};
 
-/**
- * A Node-style coded error shaped like node's internal errors with a fixed message (e.g.
- * `ERR_INVALID_FILE_URL_PATH`): `Class` with an own `code`, `toString()` reading
- * `Class [CODE]: message`, and a stack header like node's own errors get under the
- * installed formatter (`Class [CODE]: message` with node's default one).
- */
-export function nodeError<E extends Error = Error>(
-  Class: ErrorBase,
-  code: string,
-  message: string,
-): NodeError<E> {
-  return makeCoded<E>(Class, code, message, 'messageFirst', nodeError);
-}
-
-/**
- * Re-anchors the stack of a thrown error at the caller of `fn` (what node's
- * `hideStackFrames` wrapper does for its validators), keeping the `[CODE]` header.
- */
-export function hideStackFrames(err: unknown, fn: StackAnchor): unknown {
-  if (err instanceof Error && Error.stackTraceLimit) {
-    Error.captureStackTrace(err, fn);
-    if (kUringNodeError in err) stampStackHeader(err as unknown as NodeError);
+function checkedCoded(base: keyof typeof nodeCoded): NodeError {
+  const err = nodeCoded[base]() as NodeError;
+  if (!(err instanceof Error) || typeof err.code !== 'string' || err.constructor.name !== base) {
+    throw new Error(`uring-fs: cannot provoke a coded ${base} from node (got ${String(err)})`);
   }
   return err;
 }
 
-// ---------------------------------------------------------------------------
-// Message formatting, mirrored from lib/internal/errors.js
+// Node gives each of its codes a class whose toString() names that code. For codes of
+// our own, one prototype per base class over node's, with a toString() that reads the
+// error's own code the way node's reads its (learned from one: `Name [CODE]: message`).
+const ownPrototypes = new Map<string, object>();
 
-// Sorted as node sorts them; 'Function'/'Object' are accepted spellings of the lower case.
-const kTypes = ['string', 'function', 'number', 'object', 'Function', 'Object', 'boolean', 'bigint', 'symbol'];
-const classRegExp = /^[A-Z][a-zA-Z0-9]*$/;
-
-function formatList(array: readonly string[], type = 'and'): string {
-  switch (array.length) {
-    case 0:
-      return '';
-    case 1:
-      return `${array[0]}`;
-    case 2:
-      return `${array[0]} ${type} ${array[1]}`;
-    case 3:
-      return `${array[0]}, ${array[1]}, ${type} ${array[2]}`;
-    default:
-      return `${array.slice(0, -1).join(', ')}, ${type} ${array[array.length - 1]}`;
+function ownPrototype(base: keyof typeof nodeCoded, sample: NodeError): object {
+  let proto = ownPrototypes.get(base);
+  if (proto === undefined) {
+    const lits = split({ message: String(sample) }, [sample.name, sample.code, sample.message]);
+    proto = Object.create(Object.getPrototypeOf(sample), {
+      toString: {
+        value: function toString(this: NodeError): string {
+          return `${lits[0]}${this.name}${lits[1]}${this.code}${lits[2]}${this.message}${lits[3]}`;
+        },
+        writable: true,
+        configurable: true,
+      },
+    }) as object;
+    ownPrototypes.set(base, proto);
   }
+  return proto;
 }
 
 /**
- * `1_000_000` style grouping, node's `addNumericalSeparator`. Node applies it to
- * `String(n)` verbatim, so exponent forms come out odd (`1e21` → `1e_+21`); kept as is.
+ * An error with a code of our own (`ERR_URING_DESTROYED`…) or one node uses where
+ * node:fs has no call to provoke it: one of Node's own coded errors of class `base`
+ * with `code` and `message` set, so it has node's fields, class and stack header
+ * (`Error [ERR_URING_DESTROYED]: …` under node's default formatter), and a toString()
+ * that names its code as node's do.
  */
-export function addNumericalSeparator(val: string): string {
-  let res = '';
-  let i = val.length;
-  const start = val[0] === '-' ? 1 : 0;
-  for (; i >= start + 4; i -= 3) {
-    res = `_${val.slice(i - 3, i)}${res}`;
-  }
-  return `${val.slice(0, i)}${res}`;
+export function ownError(base: keyof typeof nodeCoded, code: string, message: string, anchor: StackAnchor): NodeError {
+  const err = checkedCoded(base);
+  Object.setPrototypeOf(err, ownPrototype(base, err));
+  err.code = code;
+  err.message = message;
+  reanchor(err, anchor);
+  return err;
 }
 
-/** How node's type errors describe a received value (`type number (1)`, `an instance of Foo`...). */
-export function determineSpecificType(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  switch (typeof value) {
-    case 'bigint':
-      return `type bigint (${value}n)`;
-    case 'number':
-      if (value === 0) return 1 / value === -Infinity ? 'type number (-0)' : 'type number (0)';
-      if (value !== value) return 'type number (NaN)';
-      if (value === Infinity) return 'type number (Infinity)';
-      if (value === -Infinity) return 'type number (-Infinity)';
-      return `type number (${value})`;
-    case 'boolean':
-      return value ? 'type boolean (true)' : 'type boolean (false)';
-    case 'symbol':
-      return `type symbol (${String(value)})`;
-    case 'function':
-      return `function ${value.name}`;
-    case 'object': {
-      const ctor = (value as { constructor?: unknown }).constructor;
-      // Same duck test as node, including its TypeError for a primitive `constructor`.
-      if (ctor && 'name' in (ctor as object)) {
-        return `an instance of ${(ctor as { name: unknown }).name}`;
-      }
-      return `${inspect(value, { depth: -1 })}`;
-    }
-    case 'string': {
-      let s = value;
-      if (s.length > 28) s = `${s.slice(0, 25)}...`;
-      if (s.indexOf("'") === -1) return `type string ('${s}')`;
-      return `type string (${JSON.stringify(s)})`;
-    }
-    default: {
-      // Unreachable for ordinary values; kept for parity with node's fallback.
-      let s = inspect(value, { colors: false });
-      if (s.length > 28) s = `${s.slice(0, 25)}...`;
-      return `type ${typeof value} (${s})`;
-    }
-  }
-}
+// How node's ERR_INVALID_ARG_VALUE reads, learned from one: the text around the
+// argument, the reason and the value, and how long a shown value may get.
+let valueLayout: { lits: string[]; maxShown: number } | undefined;
 
-function invalidArgTypeMessage(name: string, expected: string | readonly string[], actual: unknown): string {
-  const list: readonly string[] = typeof expected === 'string' ? [expected] : expected;
-  let msg = 'The ';
-  if (name.endsWith(' argument')) {
-    msg += `${name} `;
-  } else {
-    msg += `"${name}" ${name.includes('.') ? 'property' : 'argument'} `;
-  }
-  msg += 'must be ';
-
-  const types: string[] = [];
-  const instances: string[] = [];
-  const other: string[] = [];
-  for (const value of list) {
-    if (kTypes.includes(value)) types.push(value.toLowerCase());
-    else if (classRegExp.test(value)) instances.push(value);
-    else other.push(value);
-  }
-  // With instances allowed, "object" reads better as the class "Object" among them.
-  if (instances.length > 0) {
-    const pos = types.indexOf('object');
-    if (pos !== -1) {
-      types.splice(pos, 1);
-      instances.push('Object');
-    }
-  }
-  if (types.length > 0) {
-    msg += `${types.length > 1 ? 'one of type' : 'of type'} ${formatList(types, 'or')}`;
-    if (instances.length > 0 || other.length > 0) msg += ' or ';
-  }
-  if (instances.length > 0) {
-    msg += `an instance of ${formatList(instances, 'or')}`;
-    if (other.length > 0) msg += ' or ';
-  }
-  if (other.length > 0) {
-    if (other.length > 1) {
-      msg += `one of ${formatList(other, 'or')}`;
-    } else {
-      if (other[0].toLowerCase() !== other[0]) msg += 'an ';
-      msg += `${other[0]}`;
-    }
-  }
-  return `${msg}. Received ${determineSpecificType(actual)}`;
-}
-
-/** node's `ERR_INVALID_ARG_TYPE` (a TypeError). `expected` entries as node spells them. */
-export function ERR_INVALID_ARG_TYPE(
-  name: string,
-  expected: string | readonly string[],
-  actual: unknown,
-): NodeError<TypeError> {
-  return makeCoded(TypeError, 'ERR_INVALID_ARG_TYPE', invalidArgTypeMessage(name, expected, actual), 'codeFirst', ERR_INVALID_ARG_TYPE);
+function learnValueLayout(): { lits: string[]; maxShown: number } {
+  const shortValue = `${NOT_A_CALLBACK_TEXT} flags`;
+  const lits = split(checkedCoded('TypeError'), ["'flags'", 'is invalid', util.inspect(shortValue)]);
+  // A value too long to show whole: how much of it node keeps.
+  const long = nodeRejection(() => fs.openSync('', 'q'.repeat(1000)));
+  const message = long?.message ?? '';
+  const head = lits[0].length + "'flags'".length + lits[1].length + 'is invalid'.length + lits[2].length;
+  const shown = message.slice(head, message.length - lits[3].length);
+  return { lits, maxShown: shown.endsWith('...') ? shown.length - 3 : Infinity };
 }
 
 /**
- * node's `ERR_OUT_OF_RANGE` (a RangeError). Large integers and bigints are shown with
- * `_` separators, bigints with an `n`, anything else through `util.inspect`.
+ * node's ERR_INVALID_ARG_VALUE (a TypeError) for an argument of ours with our own
+ * reason: `The property 'options.backend' must be 'auto', 'io_uring' or 'fs'. Received 'x'`.
  */
-export function ERR_OUT_OF_RANGE(
-  name: string,
-  range: string,
-  received: unknown,
-  replaceDefaultBoolean = false,
-): NodeError<RangeError> {
-  let msg = replaceDefaultBoolean ? name : `The value of "${name}" is out of range.`;
-  let shown: string;
-  if (Number.isInteger(received) && Math.abs(received as number) > 2 ** 32) {
-    shown = addNumericalSeparator(String(received));
-  } else if (typeof received === 'bigint') {
-    shown = String(received);
-    if (received > 2n ** 32n || received < -(2n ** 32n)) shown = addNumericalSeparator(shown);
-    shown += 'n';
-  } else {
-    shown = inspect(received);
-  }
-  msg += ` It must be ${range}. Received ${shown}`;
-  return makeCoded(RangeError, 'ERR_OUT_OF_RANGE', msg, 'codeFirst', ERR_OUT_OF_RANGE);
-}
-
-/**
- * node's `ERR_INVALID_ARG_VALUE`: a TypeError by default; node also raises it as a
- * RangeError in places (`ERR_INVALID_ARG_VALUE.RangeError`), hence `Base`.
- */
-export function ERR_INVALID_ARG_VALUE(
-  name: string,
-  value: unknown,
-  reason = 'is invalid',
-  Base: typeof TypeError | typeof RangeError = TypeError,
-): NodeError<TypeError | RangeError> {
-  let inspected = inspect(value);
-  if (inspected.length > 128) inspected = `${inspected.slice(0, 128)}...`;
-  const type = name.includes('.') ? 'property' : 'argument';
-  const msg = `The ${type} '${name}' ${reason}. Received ${inspected}`;
-  return makeCoded(Base, 'ERR_INVALID_ARG_VALUE', msg, 'codeFirst', ERR_INVALID_ARG_VALUE);
+export function invalidArgValue(name: string, value: unknown, reason: string, anchor: StackAnchor): NodeError<TypeError> {
+  const l = (valueLayout ??= learnValueLayout());
+  let shown = util.inspect(value);
+  if (shown.length > l.maxShown) shown = `${shown.slice(0, l.maxShown)}...`;
+  const err = checkedCoded('TypeError') as NodeError<TypeError>;
+  err.message = `${l.lits[0]}'flags'${l.lits[1]}${reason}${l.lits[2]}${shown}${l.lits[3]}`;
+  renameArgument(err, 'flags', name);
+  argumentOf.set(err, name);
+  reanchor(err, anchor);
+  return err;
 }
 
 /** Our own code for any call on a ring after `destroy()`. */
@@ -392,5 +357,5 @@ export const URING_ERR_DESTROYED = 'ERR_URING_DESTROYED';
 
 /** `Error [ERR_URING_DESTROYED]: The ring has been destroyed, cannot <syscall>`. */
 export function destroyedError(syscall: string): NodeError {
-  return makeCoded(Error, URING_ERR_DESTROYED, `The ring has been destroyed, cannot ${syscall}`, 'messageFirst', destroyedError);
+  return ownError('Error', URING_ERR_DESTROYED, `The ring has been destroyed, cannot ${syscall}`, destroyedError);
 }

@@ -1,11 +1,13 @@
 // Root-level helpers that mirror node:fs/promises over the calling thread's ring.
 
 import { loadBinding } from './binding';
-import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, nodeError } from './errors';
+import { readFileSync } from 'node:fs';
+
+import { argumentError, invalidArgValue, ownError } from './errors';
 import { readWholeFile } from './readfile';
 import { getRing } from './ring';
 import type { PathLike } from './ring';
-import { validateInteger } from './validate';
+import { validateFd } from './validate';
 
 export interface ReadFileOptions {
   encoding?: BufferEncoding | null;
@@ -16,24 +18,26 @@ const CHUNK = 64 * 1024;
 // node:fs's kIoMaxLength: readFile refuses files larger than this.
 const MAX_FILE = 2 ** 31 - 1;
 
+/** `options` as fs.promises.readFile reads them (node's getOptions). */
+function readFileOptions(options: unknown): { encoding?: BufferEncoding | null; flag: string | number } {
+  if (options == null || typeof options === 'function') return { flag: 'r' };
+  if (typeof options === 'string') {
+    if (Buffer.isEncoding(options)) return { encoding: options, flag: 'r' };
+  } else if (typeof options === 'object') {
+    const { encoding, flag } = options as ReadFileOptions;
+    if (!encoding || Buffer.isEncoding(encoding)) return { encoding, flag: flag || 'r' };
+  }
+  // What node:fs refuses: its error, from the same options for a path that cannot exist.
+  throw argumentError(() => readFileSync('', options as never), options, 'options', 'options', readFile);
+}
+
 /**
  * `fs.promises.readFile(path, options)` over the thread's ring: open, fstat,
  * read until EOF (files that report size 0, like /proc's, are read in
  * chunks), close. Errors are node:fs's (ENOENT from `open`, EISDIR from `read`).
  */
 export async function readFile(path: PathLike, options?: ReadFileOptions | BufferEncoding | null): Promise<Buffer | string> {
-  let encoding: BufferEncoding | null | undefined;
-  let flag: string | number = 'r';
-  if (typeof options === 'string') {
-    encoding = options;
-  } else if (options != null) {
-    if (typeof options !== 'object') throw ERR_INVALID_ARG_TYPE('options', ['string', 'Object'], options);
-    encoding = options.encoding;
-    flag = options.flag ?? 'r';
-  }
-  if (encoding != null && !Buffer.isEncoding(encoding)) {
-    throw ERR_INVALID_ARG_VALUE('encoding', encoding, 'is invalid encoding');
-  }
+  const { encoding, flag } = readFileOptions(options);
   const ring = getRing();
   // One submission for files that fit its first read (src/readfile.ts).
   const whole = await readWholeFile(ring, path, flag, async () => (await ring.stat(path)).size);
@@ -42,7 +46,7 @@ export async function readFile(path: PathLike, options?: ReadFileOptions | Buffe
   try {
     const st = await ring.fstat(fd);
     if (st.size > MAX_FILE) {
-      throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${st.size}) is greater than 2 GiB`);
+      throw ownError('RangeError', 'ERR_FS_FILE_TOO_LARGE', `File size (${st.size}) is greater than 2 GiB`, readFile);
     }
     let buf = Buffer.allocUnsafe(st.size > 0 ? st.size : CHUNK);
     let len = 0;
@@ -70,9 +74,11 @@ export async function readFile(path: PathLike, options?: ReadFileOptions | Buffe
  * two, default 4096), as O_DIRECT needs. Needs the native addon.
  */
 export function allocAligned(size: number, alignment = 4096): Buffer {
-  validateInteger(size, 'size', 0, 2 ** 31 - 1);
-  validateInteger(alignment, 'alignment', 8, 1 << 30);
-  if ((alignment & (alignment - 1)) !== 0) throw ERR_INVALID_ARG_VALUE('alignment', alignment, 'must be a power of two');
+  validateFd(size, 'size'); // an int32 >= 0
+  validateFd(alignment, 'alignment');
+  if (alignment < 8 || alignment > 1 << 30 || (alignment & (alignment - 1)) !== 0) {
+    throw invalidArgValue('alignment', alignment, 'must be a power of two from 8 to 1073741824', allocAligned);
+  }
   const loaded = loadBinding();
   if (!loaded.binding) throw new Error(`uring-fs: allocAligned needs the native addon: ${loaded.error}`);
   const buf = loaded.binding.allocAligned(size, alignment) as Buffer | undefined;

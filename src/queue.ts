@@ -15,11 +15,11 @@ import { AsyncResource } from 'node:async_hooks';
 import * as fs from 'node:fs';
 
 import type { Engine } from './engine';
-import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, destroyedError, uvError } from './errors';
+import { destroyedError, invalidArgValue, uvError } from './errors';
 import { type View, pos } from './fallback';
 import { MAX_RW, Op } from './ops/op';
 import type { Stager } from './stage';
-import { normalizePosition, validateBufferView, validateFd, validateInt32 } from './validate';
+import { invalidInstance, normalizePosition, validateFd, validateInt32, validateList, validateReadBuffer, validateWriteBuffer } from './validate';
 
 const ECANCELED = -125;
 const EIO = -5;
@@ -96,9 +96,10 @@ class RawOp extends Op<number> {
 
 const EMPTY = new Uint8Array(0);
 
-function validateArgs(fd: unknown, view: unknown, position: unknown): [number, ArrayBufferView, number | bigint] {
+function validateArgs(kind: 'read' | 'write', fd: unknown, view: unknown, position: unknown): [number, ArrayBufferView, number | bigint] {
   const validFd = validateFd(fd);
-  validateBufferView(view, 'buffer');
+  if (kind === 'read') validateReadBuffer(view);
+  else validateWriteBuffer(view);
   return [validFd, view, normalizePosition(position, view.byteLength)];
 }
 
@@ -153,7 +154,7 @@ export class CompletionQueue implements Target {
   }
 
   #submit(kind: 'read' | 'write', fd: unknown, view: unknown, position: unknown, tag: unknown): void {
-    const [validFd, validView, validPos] = validateArgs(fd, view, position);
+    const [validFd, validView, validPos] = validateArgs(kind, fd, view, position);
     validateInt32(tag, 'tag');
     if (this.#engine.destroyed) throw destroyedError(kind);
     const op = (this.#pool.pop() ?? new RawOp()).init(kind, validFd, validView, validPos, tag, this);
@@ -228,19 +229,20 @@ export function runMany(engine: Engine, kind: 'read' | 'write', fd: unknown, vie
   let sink: ManySink;
   try {
     const validFd = validateFd(fd);
-    if (!Array.isArray(views)) throw ERR_INVALID_ARG_TYPE('views', 'ArrayBufferView[]', views);
+    validateList(views, 'views');
     const list = views as unknown[];
     if (!Array.isArray(positions) && !(positions instanceof Float64Array) && !(positions instanceof BigInt64Array)) {
-      throw ERR_INVALID_ARG_TYPE('positions', ['Array', 'Float64Array', 'BigInt64Array'], positions);
+      throw invalidInstance(positions, 'positions', 'Array, Float64Array, or BigInt64Array', runMany);
     }
     if (positions.length !== list.length) {
-      throw ERR_INVALID_ARG_VALUE('positions', positions, `must have as many entries as views (${list.length})`);
+      throw invalidArgValue('positions', positions, `must have as many entries as views (${list.length})`, runMany);
     }
     sink = new ManySink(new Int32Array(list.length));
     ops = new Array<RawOp>(list.length);
     for (let i = 0; i < list.length; i++) {
       const v = list[i];
-      validateBufferView(v, `views[${i}]`);
+      if (kind === 'read') validateReadBuffer(v, `views[${i}]`);
+      else validateWriteBuffer(v, `views[${i}]`);
       const p = normalizePosition(positionAt(positions, i), v.byteLength);
       ops[i] = new RawOp().init(kind, validFd, v, p, i, sink);
     }

@@ -11,7 +11,7 @@
 // completes): a close of a file opened for reading has nothing to report.
 
 import type { Engine } from './engine';
-import { nodeError } from './errors';
+import { ownError } from './errors';
 import { CloseOp } from './ops/close';
 import { engineOf } from './ops/define';
 import type { Op } from './ops/op';
@@ -116,14 +116,14 @@ export async function readWholeFile(
     // More than fits: size the buffer from the file's size (and refuse what
     // node:fs refuses), then read on from the open file until EOF.
     const size = await sizeOf();
-    if (size > MAX_FILE) throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+    if (size > MAX_FILE) throw ownError('RangeError', 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`, ownError);
     let buf = Buffer.allocUnsafe(Math.max(size, n + m + CHUNK));
     space.copy(buf, 0, 0, n);
     space.copy(buf, n, FIRST, FIRST + m);
     let len = n + m;
     for (;;) {
       if (len === buf.length) {
-        if (buf.length >= MAX_FILE) throw nodeError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${len}) is greater than 2 GiB`);
+        if (buf.length >= MAX_FILE) throw ownError('RangeError', 'ERR_FS_FILE_TOO_LARGE', `File size (${len}) is greater than 2 GiB`, ownError);
         const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_FILE));
         buf.copy(bigger, 0, 0, len);
         buf = bigger;

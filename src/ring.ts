@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 
 import { runBatch } from './batch';
 import type { BatchOp, BatchOptions, BatchResults } from './batch';
@@ -11,14 +12,14 @@ import { loadBinding, warnFallback } from './binding';
 import type { NativeRing } from './binding';
 import { Engine } from './engine';
 import { setupFix } from './environment';
-import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, nodeError, uvError } from './errors';
+import { describe, invalidArgValue, ownError, uvError } from './errors';
 import { kEngine } from './ops/define';
 import { OPS } from './ops/registry';
 import type { RingMethods } from './ops/registry';
 import { CompletionQueue, runMany } from './queue';
 import type { CompletionHandler } from './queue';
 import { Stager } from './stage';
-import { validateBoolean, validateFd, validateObject, validateUint32 } from './validate';
+import { validateBoolean, validateFd, validateFunction, validateObject } from './validate';
 
 export type Backend = 'io_uring' | 'fs';
 export type PathLike = string | Buffer | URL;
@@ -75,8 +76,7 @@ function envFlag(name: string): boolean {
 }
 
 function setupReason(rc: number): string {
-  const err = uvError(rc, 'io_uring_setup');
-  let why = `io_uring_setup failed: ${err.code} (${err.message.split(', ')[0].split(': ')[1]})`;
+  let why = `io_uring_setup failed: ${getSystemErrorName(rc)} (${describe(rc)})`;
   if (rc === -1 || rc === -13) {
     let disabled = '';
     try {
@@ -99,7 +99,7 @@ function setupReason(rc: number): string {
 }
 
 function unavailableError(reason: string): Error {
-  return nodeError(Error, 'ERR_URING_UNAVAILABLE', `io_uring is not available and strict mode is on: ${reason}`);
+  return ownError('Error', 'ERR_URING_UNAVAILABLE', `io_uring is not available and strict mode is on: ${reason}`, Ring);
 }
 
 /**
@@ -123,13 +123,15 @@ export class Ring {
   constructor(options: RingOptions = {}) {
     validateObject(options, 'options');
     const { entries = DEFAULT_ENTRIES } = options;
-    validateUint32(entries, 'options.entries', true);
-    if (entries > MAX_ENTRIES) throw ERR_INVALID_ARG_VALUE('options.entries', entries, `must be <= ${MAX_ENTRIES}`);
+    validateFd(entries, 'options.entries');
+    if (entries < 1 || entries > MAX_ENTRIES) {
+      throw invalidArgValue('options.entries', entries, `must be from 1 to ${MAX_ENTRIES}`, Ring);
+    }
     const strictOpt = options.strict ?? envFlag('URING_FS_STRICT');
     validateBoolean(strictOpt, 'options.strict');
     const backendOpt = options.backend ?? (process.env.URING_FS_BACKEND || 'auto');
     if (backendOpt !== 'auto' && backendOpt !== 'io_uring' && backendOpt !== 'fs') {
-      throw ERR_INVALID_ARG_VALUE('options.backend', backendOpt, "must be 'auto', 'io_uring' or 'fs'");
+      throw invalidArgValue('options.backend', backendOpt, "must be 'auto', 'io_uring' or 'fs'", Ring);
     }
     const strict = strictOpt || backendOpt === 'io_uring';
 
@@ -254,7 +256,7 @@ export class Ring {
    * after each reap. No promise or Error per op: the fastest path.
    */
   completionQueue(handler: CompletionHandler): CompletionQueue {
-    if (typeof handler !== 'function') throw ERR_INVALID_ARG_TYPE('handler', 'Function', handler);
+    validateFunction(handler, 'handler');
     return new CompletionQueue(this.#engine, handler);
   }
 

@@ -1,255 +1,165 @@
-// Argument validation that throws exactly what node:fs throws for the same input.
+// Argument validation with node:fs's own errors.
 //
-// Each function mirrors one in Node 20's lib/internal/validators.js or
-// lib/internal/fs/utils.js (same checks, same order, same error class, code and
-// message), so swapping node:fs for this library never changes an error a caller sees.
-// Validation runs in TypeScript before anything reaches the native side.
+// Each check is a fast test of what is valid (a typeof and a comparison or two for the
+// common case) and, only for what it refuses, the error node:fs throws for the same
+// value on the running Node: provoked through a node:fs call that applies the same
+// validator to it and can have no effect, because its other arguments are valid and it
+// stops at an invalid callback (NOT_A_CALLBACK) or at a syscall on a target that cannot
+// exist (fd 2^31-1, path ''). No message text is kept here: Node 20 to 26 word some of
+// these differently (and check some positions in another order), and this follows.
+//
+// Arguments node:fs has no counterpart for (ring options, batch entries, fallocate's)
+// get the error of the node validator with the same rule, under their own name.
 
-import { constants as fsConstants, readSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { isUint8Array } from 'node:util/types';
-import {
-  ERR_INVALID_ARG_TYPE,
-  ERR_INVALID_ARG_VALUE,
-  ERR_OUT_OF_RANGE,
-  hideStackFrames,
-} from './errors';
 
-const { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY } = fsConstants;
+import { NOT_A_CALLBACK, argumentError, forArgument, nodeRejection, reanchor } from './errors';
+import type { StackAnchor } from './errors';
 
-// Every validator throws with its own frames cut off (node wraps its validators in
-// `hideStackFrames` for the same reason): the stack starts in the caller's code.
+const { O_APPEND, O_CREAT, O_EXCL, O_RDONLY, O_RDWR, O_SYNC, O_TRUNC, O_WRONLY } = fs.constants;
 
-/** A signed 32-bit integer in [min, max] (node's `validateInt32`). */
-export function validateInt32(
-  value: unknown,
-  name: string,
-  min = -2147483648,
-  max = 2147483647,
-): asserts value is number {
-  if (typeof value !== 'number') {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'number', value), validateInt32);
-  }
-  if (!Number.isInteger(value)) {
-    throw hideStackFrames(ERR_OUT_OF_RANGE(name, 'an integer', value), validateInt32);
-  }
-  if (value < min || value > max) {
-    throw hideStackFrames(ERR_OUT_OF_RANGE(name, `>= ${min} && <= ${max}`, value), validateInt32);
-  }
-}
+/** An fd number that is never open (above any RLIMIT_NOFILE): a syscall on it fails EBADF. */
+const NEVER_FD = 0x7fffffff;
+const EMPTY = Buffer.alloc(0);
+const NO_CB = NOT_A_CALLBACK as never;
+/** The most node:fs reads in one call. */
+const kIoMaxLength = 2 ** 31 - 1;
+const kMaxInt64 = 2n ** 63n - 1n;
 
-/** An unsigned 32-bit integer, at least 1 if `positive` (node's `validateUint32`). */
-export function validateUint32(value: unknown, name: string, positive = false): asserts value is number {
-  if (typeof value !== 'number') {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'number', value), validateUint32);
-  }
-  if (!Number.isInteger(value)) {
-    throw hideStackFrames(ERR_OUT_OF_RANGE(name, 'an integer', value), validateUint32);
-  }
-  const min = positive ? 1 : 0;
-  const max = 4_294_967_295;
-  if (value < min || value > max) {
-    throw hideStackFrames(ERR_OUT_OF_RANGE(name, `>= ${min} && <= ${max}`, value), validateUint32);
-  }
-}
+// ---------------------------------------------------------------------------
+// File descriptors
 
-/** A safe integer in [min, max] (node's `validateInteger`). */
-export function validateInteger(
-  value: unknown,
-  name: string,
-  min = Number.MIN_SAFE_INTEGER,
-  max = Number.MAX_SAFE_INTEGER,
-): asserts value is number {
-  if (typeof value !== 'number') {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'number', value), validateInteger);
-  }
-  if (!Number.isInteger(value)) {
-    throw hideStackFrames(ERR_OUT_OF_RANGE(name, 'an integer', value), validateInteger);
-  }
-  if (value < min || value > max) {
-    throw hideStackFrames(ERR_OUT_OF_RANGE(name, `>= ${min} && <= ${max}`, value), validateInteger);
-  }
-}
-
-/** node's `validateBoolean`. */
-export function validateBoolean(value: unknown, name: string): asserts value is boolean {
-  if (typeof value !== 'boolean') {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'boolean', value), validateBoolean);
-  }
-}
-
-// Option bits of node's `validateObject`.
-export const kValidateObjectNone = 0;
-export const kValidateObjectAllowNullable = 1 << 0;
-export const kValidateObjectAllowArray = 1 << 1;
-export const kValidateObjectAllowFunction = 1 << 2;
-export const kValidateObjectAllowObjects = kValidateObjectAllowArray | kValidateObjectAllowFunction;
-export const kValidateObjectAllowObjectsAndNull =
-  kValidateObjectAllowNullable | kValidateObjectAllowArray | kValidateObjectAllowFunction;
-
-/**
- * node's `validateObject`: by default a non-null, non-array object; the option bits
- * also let null, arrays or functions through.
- */
-export function validateObject(value: unknown, name: string, options?: 0): asserts value is object;
-export function validateObject(value: unknown, name: string, options: number): asserts value is object | null;
-export function validateObject(value: unknown, name: string, options = kValidateObjectNone): void {
-  if (options === kValidateObjectNone) {
-    if (value === null || Array.isArray(value) || typeof value !== 'object') {
-      throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'Object', value), validateObject);
-    }
-    return;
-  }
-  if ((options & kValidateObjectAllowNullable) === 0 && value === null) {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'Object', value), validateObject);
-  }
-  if ((options & kValidateObjectAllowArray) === 0 && Array.isArray(value)) {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'Object', value), validateObject);
-  }
-  const allowFunction = (options & kValidateObjectAllowFunction) !== 0;
-  const type = typeof value;
-  if (type !== 'object' && (!allowFunction || type !== 'function')) {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, 'Object', value), validateObject);
-  }
+function isFd(v: unknown): v is number {
+  // (v | 0) === v: an int32 (so not NaN, ±Infinity, a fraction or >= 2^31); -0 passes.
+  return typeof v === 'number' && (v | 0) === v && v >= 0;
 }
 
 /**
- * A file descriptor: an int32 >= 0, with -0 read as 0 (node's `getValidatedFd`).
- * Returns the fd to use.
+ * An fd as fs.read, fs.write, fs.readv and fs.writev check it (in JavaScript:
+ * `getValidatedFd`): an int32 >= 0, -0 read as 0. Returns the fd. Also the check for our
+ * own arguments with the same rule (`name`: fallocate's `mode`, ring options).
  */
 export function validateFd(fd: unknown, name = 'fd'): number {
-  if (Object.is(fd, -0)) return 0;
-  try {
-    validateInt32(fd, name, 0);
-  } catch (err) {
-    throw hideStackFrames(err, validateFd);
-  }
-  return fd;
+  if (isFd(fd)) return fd | 0;
+  throw argumentError(() => fs.writev(fd as number, [], NO_CB), fd, name, 'fd', validateFd);
 }
 
-/** Buffer, any TypedArray or DataView (node's `validateBuffer` / `isArrayBufferView`). */
-export function validateBufferView(view: unknown, name = 'buffer'): asserts view is ArrayBufferView {
-  if (!ArrayBuffer.isView(view)) {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, ['Buffer', 'TypedArray', 'DataView'], view), validateBufferView);
+// Node 20's C++ fd check aborts the whole process when handed a Symbol (fixed in 22):
+// there the ring gives the JavaScript check's error rather than crash as node:fs would.
+const nativeFdCheckCrashesOnSymbol = Number(process.versions.node.split('.')[0]) < 22;
+
+/**
+ * An fd as fs.close, fs.fstat, fs.fsync, fs.fdatasync and fs.ftruncate check it: in
+ * C++, whose messages differ from the JavaScript check's for some values (a bigint is
+ * shown without its `n`, a symbol without its type). Returns the fd.
+ */
+export function validateNativeFd(fd: unknown): number {
+  if (isFd(fd)) return fd | 0;
+  if (typeof fd === 'symbol' && nativeFdCheckCrashesOnSymbol) {
+    throw argumentError(() => fs.writev(fd as never, [], NO_CB), fd, 'fd', 'fd', validateNativeFd);
   }
+  // fstat is the harmless one of them: a read-only call, and sync.
+  throw argumentError(() => fs.fstatSync(fd as number), fd, 'fd', 'fd', validateNativeFd);
+}
+
+// ---------------------------------------------------------------------------
+// Buffers
+
+/** A view to read into, as fs.read checks its `buffer`: any ArrayBufferView. */
+export function validateReadBuffer(view: unknown, name = 'buffer'): asserts view is ArrayBufferView {
+  if (ArrayBuffer.isView(view)) return;
+  throw argumentError(() => fs.read(NEVER_FD, view as Buffer, 0, 0, null, NO_CB), view, name, 'buffer', validateReadBuffer);
+}
+
+/**
+ * A view to write from, as fs.write checks its `buffer`. fs.write also writes strings;
+ * the ring writes views only, so a string gets the error fs.read gives it.
+ */
+export function validateWriteBuffer(view: unknown, name = 'buffer'): asserts view is ArrayBufferView {
+  if (ArrayBuffer.isView(view)) return;
+  const err = nodeRejection(() => fs.write(NEVER_FD, view as Buffer, NO_CB, NO_CB, NO_CB, NO_CB));
+  if (err) throw forArgument(err, name, 'buffer', validateWriteBuffer);
+  throw argumentError(() => fs.read(NEVER_FD, view as Buffer, 0, 0, null, NO_CB), view, name, 'buffer', validateWriteBuffer);
+}
+
+/** An array (its entries are checked one by one by the caller), as fs.readv checks its `buffers`. */
+export function validateList(views: unknown, name: string): asserts views is unknown[] {
+  if (Array.isArray(views)) return;
+  throw argumentError(() => fs.readv(NEVER_FD, views as never, NO_CB, NO_CB), views, name, 'buffers', validateList);
+}
+
+/** fs.readv's and fs.writev's `buffers`: an array of ArrayBufferViews. Returns a copy of it. */
+export function validateViews(views: unknown): ArrayBufferView[] {
+  if (Array.isArray(views)) {
+    let i = 0;
+    // By index, as node's check goes: a hole reads as undefined.
+    while (i < views.length && ArrayBuffer.isView(views[i])) i++;
+    if (i === views.length) return views.slice() as ArrayBufferView[];
+  }
+  throw argumentError(() => fs.readv(NEVER_FD, views as never, NO_CB, NO_CB), views, 'buffers', 'buffers', validateViews);
 }
 
 // ---------------------------------------------------------------------------
 // Positions
 
-const kMaxInt64 = 2n ** 63n - 1n;
-const kMinInt64 = -(2n ** 63n);
-
-// Node 20 accepts any int64 bigint position (a negative one means "current position",
-// as libuv reads with read(2) for any offset < 0). Newer Node (nodejs/node#42835,
-// semver-major) accepts only -1n..2^63-1-length. Ask the running node:fs which rule it
-// applies, once, instead of guessing from version numbers: a position-only failure on an
-// fd that cannot be open (int32 max) either throws ERR_OUT_OF_RANGE (new rule) or gets
-// through validation to fail with EBADF (old rule).
-let lengthBoundPositions: boolean | undefined;
-function bigintPositionsBoundByLength(): boolean {
-  if (lengthBoundPositions === undefined) {
-    try {
-      readSync(0x7fffffff, Buffer.alloc(1), 0, 1, -2n);
-      lengthBoundPositions = false;
-    } catch (err) {
-      lengthBoundPositions = (err as { code?: unknown }).code === 'ERR_OUT_OF_RANGE';
-    }
-  }
-  return lengthBoundPositions;
-}
-
 /**
- * A read/write position as node:fs validates it: an integer number >= -1, or a bigint
- * in int64 range (on newer Node: -1n..2^63-1-`length`). `null`/`undefined` are the
- * caller's to map to -1 first, as node does.
+ * A read or write position, as fs.read checks it for a read of `length` bytes (the
+ * view's, or for readv/writev all the views'), turned into what the kernel gets: -1 for
+ * "the file's current position" (`undefined`, `null`, -1, -1n), a number when it is a
+ * safe integer, else the bigint.
+ *
+ * Valid on every Node: an integer in [-1, 2^53-1], a bigint in [-1n, 2^63-1-length].
+ * Anything else is for the running Node to judge: Node 20 also takes any int64 bigint
+ * (a negative one meaning the current position, as libuv reads it), and Node 20 and 22
+ * check no position at all for a zero-length read (24 and later do).
  */
-export function validatePosition(
-  position: unknown,
-  name: string,
-  length = 0,
-): asserts position is number | bigint {
-  if (typeof position === 'number') {
-    try {
-      validateInteger(position, name, -1);
-    } catch (err) {
-      throw hideStackFrames(err, validatePosition);
-    }
-  } else if (typeof position === 'bigint') {
-    if (bigintPositionsBoundByLength()) {
-      const maxPosition = kMaxInt64 - BigInt(length);
-      if (!(position >= -1n && position <= maxPosition)) {
-        throw hideStackFrames(ERR_OUT_OF_RANGE(name, `>= -1 && <= ${maxPosition}`, position), validatePosition);
-      }
-    } else if (!(position >= kMinInt64 && position <= kMaxInt64)) {
-      throw hideStackFrames(ERR_OUT_OF_RANGE(name, `>= ${kMinInt64} && <= ${kMaxInt64}`, position), validatePosition);
-    }
-  } else {
-    throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, ['integer', 'bigint'], position), validatePosition);
-  }
-}
-
-/**
- * Validates `position` (named "position") and returns what to hand to the kernel:
- * -1 for "current file position" (`undefined`, `null`, -1, -1n, and on Node 20 any
- * negative bigint, which libuv also treats as "current position"), a number for any
- * bigint that is a safe integer, else the bigint itself.
- */
-export function normalizePosition(position: unknown, length = 0): number | bigint {
+export function normalizePosition(position: unknown, length: number): number | bigint {
   if (position == null) return -1;
-  try {
-    validatePosition(position, 'position', length);
-  } catch (err) {
-    throw hideStackFrames(err, normalizePosition);
+  if (typeof position === 'number') {
+    if (Number.isSafeInteger(position) && position >= -1) return position === 0 ? 0 : position; // -0 → 0
+  } else if (typeof position === 'bigint') {
+    if (position >= -1n && position <= kMaxInt64 - BigInt(Math.min(length, kIoMaxLength))) return bigintPosition(position);
   }
-  if (typeof position === 'number') return position === 0 ? 0 : position; // -0 → 0
-  if (position < 0n) return -1;
-  return position <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(position) : position;
+  const n = Math.min(length, kIoMaxLength);
+  const err = nodeRejection(() => fs.readSync(NEVER_FD, n === 0 ? EMPTY : new Uint8Array(n), 0, n, position as number));
+  if (err) throw forArgument(err, 'position', 'position', normalizePosition);
+  // This Node took it (its read would have failed at the syscall, with EBADF).
+  return typeof position === 'bigint' && position >= 0n ? bigintPosition(position) : -1;
+}
+
+function bigintPosition(p: bigint): number | bigint {
+  if (p === -1n) return -1;
+  return p <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(p) : p;
+}
+
+/** The bytes a list of views holds. */
+export function totalLength(views: readonly ArrayBufferView[]): number {
+  let n = 0;
+  for (const v of views) n += v.byteLength;
+  return n;
 }
 
 // ---------------------------------------------------------------------------
 // Paths
 
-// node's `isURL` (lib/internal/url.js): a duck test, so URL objects from other realms
-// or URL-like objects are converted too, exactly when node would convert them.
-function isURL(value: unknown): value is URL {
-  const u = value as { href?: unknown; protocol?: unknown; auth?: unknown; path?: unknown } | null | undefined;
-  return Boolean(u?.href && u.protocol && u.auth === undefined && u.path === undefined);
-}
-
 /**
- * node's `getValidatedPath`: a string, a Uint8Array (returned as a Buffer over the same
- * memory), or a `file:` URL (converted with `url.fileURLToPath`, whose own errors pass
- * through unchanged); no NUL bytes.
+ * A path as node:fs takes it (`getValidatedPath`): a string, a Uint8Array (returned as a
+ * Buffer over the same memory) or a `file:` URL (converted by `url.fileURLToPath`), with
+ * no NUL byte. What node:fs takes as a URL, and every error, is node's call.
  */
 export function toPathArg(path: unknown, name = 'path'): string | Buffer {
-  let p = path;
-  if (isURL(p)) {
-    try {
-      p = fileURLToPath(p);
-    } catch (err) {
-      throw hideStackFrames(err, toPathArg);
-    }
+  if (typeof path === 'string') {
+    if (!path.includes('\u0000')) return path;
+  } else if (isUint8Array(path)) {
+    if (!path.includes(0)) return Buffer.isBuffer(path) ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
   }
-  if (typeof p === 'string') {
-    if (p.includes('\u0000')) {
-      throw hideStackFrames(
-        ERR_INVALID_ARG_VALUE(name, p, 'must be a string, Uint8Array, or URL without null bytes'),
-        toPathArg,
-      );
-    }
-    return p;
-  }
-  if (isUint8Array(p)) {
-    if (p.includes(0)) {
-      throw hideStackFrames(
-        ERR_INVALID_ARG_VALUE(name, p, 'must be a string, Uint8Array, or URL without null bytes'),
-        toPathArg,
-      );
-    }
-    return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
-  }
-  throw hideStackFrames(ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer', 'URL'], p), toPathArg);
+  const err = nodeRejection(() => fs.open(path as string, 'r', 0o666, NO_CB));
+  if (err) throw forArgument(err, name, 'path', toPathArg);
+  // node:fs took it as a file: URL.
+  return fileURLToPath(path as URL);
 }
 
 /**
@@ -270,74 +180,130 @@ export function pathToCString(path: string | Buffer): Buffer {
 // ---------------------------------------------------------------------------
 // Flags and modes
 
-/**
- * node's `stringToFlags`: an int32, `null`/`undefined` (read-only), or one of node's
- * flag strings. Node names the argument 'flags' in the invalid-string error whatever
- * `name` is, and so do we.
- */
-export function stringToFlags(flags: unknown, name = 'flags'): number {
+// The flag strings node:fs takes (documented under "File system flags").
+const FLAGS = new Map<string, number>([
+  ['r', O_RDONLY],
+  ['rs', O_RDONLY | O_SYNC],
+  ['sr', O_RDONLY | O_SYNC],
+  ['r+', O_RDWR],
+  ['rs+', O_RDWR | O_SYNC],
+  ['sr+', O_RDWR | O_SYNC],
+  ['w', O_TRUNC | O_CREAT | O_WRONLY],
+  ['wx', O_TRUNC | O_CREAT | O_WRONLY | O_EXCL],
+  ['xw', O_TRUNC | O_CREAT | O_WRONLY | O_EXCL],
+  ['w+', O_TRUNC | O_CREAT | O_RDWR],
+  ['wx+', O_TRUNC | O_CREAT | O_RDWR | O_EXCL],
+  ['xw+', O_TRUNC | O_CREAT | O_RDWR | O_EXCL],
+  ['a', O_APPEND | O_CREAT | O_WRONLY],
+  ['ax', O_APPEND | O_CREAT | O_WRONLY | O_EXCL],
+  ['xa', O_APPEND | O_CREAT | O_WRONLY | O_EXCL],
+  ['as', O_APPEND | O_CREAT | O_WRONLY | O_SYNC],
+  ['sa', O_APPEND | O_CREAT | O_WRONLY | O_SYNC],
+  ['a+', O_APPEND | O_CREAT | O_RDWR],
+  ['ax+', O_APPEND | O_CREAT | O_RDWR | O_EXCL],
+  ['xa+', O_APPEND | O_CREAT | O_RDWR | O_EXCL],
+  ['as+', O_APPEND | O_CREAT | O_RDWR | O_SYNC],
+  ['sa+', O_APPEND | O_CREAT | O_RDWR | O_SYNC],
+]);
+
+/** Open flags as node:fs takes them: an int32, a flag string, or null/undefined ('r'). */
+export function stringToFlags(flags: unknown): number {
   if (typeof flags === 'number') {
-    try {
-      validateInt32(flags, name);
-    } catch (err) {
-      throw hideStackFrames(err, stringToFlags);
-    }
     // `| 0` turns -0 into 0 (node passes -0 on, and its C++ CHECK(IsInt32()) aborts the
     // process); every other int32 is unchanged.
-    return flags | 0;
+    if ((flags | 0) === flags) return flags | 0;
+  } else if (flags == null) {
+    return O_RDONLY;
+  } else if (typeof flags === 'string') {
+    const f = FLAGS.get(flags);
+    if (f !== undefined) return f;
   }
-  if (flags == null) return O_RDONLY;
-  switch (flags) {
-    case 'r': return O_RDONLY;
-    case 'rs':
-    case 'sr': return O_RDONLY | O_SYNC;
-    case 'r+': return O_RDWR;
-    case 'rs+':
-    case 'sr+': return O_RDWR | O_SYNC;
-
-    case 'w': return O_TRUNC | O_CREAT | O_WRONLY;
-    case 'wx':
-    case 'xw': return O_TRUNC | O_CREAT | O_WRONLY | O_EXCL;
-
-    case 'w+': return O_TRUNC | O_CREAT | O_RDWR;
-    case 'wx+':
-    case 'xw+': return O_TRUNC | O_CREAT | O_RDWR | O_EXCL;
-
-    case 'a': return O_APPEND | O_CREAT | O_WRONLY;
-    case 'ax':
-    case 'xa': return O_APPEND | O_CREAT | O_WRONLY | O_EXCL;
-    case 'as':
-    case 'sa': return O_APPEND | O_CREAT | O_WRONLY | O_SYNC;
-
-    case 'a+': return O_APPEND | O_CREAT | O_RDWR;
-    case 'ax+':
-    case 'xa+': return O_APPEND | O_CREAT | O_RDWR | O_EXCL;
-    case 'as+':
-    case 'sa+': return O_APPEND | O_CREAT | O_RDWR | O_SYNC;
-  }
-  throw hideStackFrames(ERR_INVALID_ARG_VALUE('flags', flags), stringToFlags);
+  throw argumentError(() => fs.openSync('', flags as string, 0o666), flags, 'flags', 'flags', stringToFlags);
 }
 
-const octalReg = /^[0-7]+$/;
-const modeDesc = 'must be a 32-bit unsigned integer or an octal string';
+const octal = /^[0-7]+$/;
+
+/** A mode as node:fs takes it: a uint32 or an octal string (`'755'`); null/undefined: `def`. */
+export function parseFileMode(value: unknown, def: number): number {
+  const mode = value ?? def;
+  if (typeof mode === 'number') {
+    // `>>> 0` turns -0 into 0 (node passes -0 on, and its C++ CHECK(IsInt32()) aborts).
+    if (Number.isInteger(mode) && mode >= 0 && mode <= 0xffffffff) return mode >>> 0;
+  } else if (typeof mode === 'string' && octal.test(mode)) {
+    const m = Number.parseInt(mode, 8);
+    if (m <= 0xffffffff) return m;
+  }
+  throw argumentError(() => fs.openSync('', 'r', value as number), value, 'mode', 'mode', parseFileMode);
+}
+
+// ---------------------------------------------------------------------------
+// Numbers and options
+
+/** A boolean option, checked as fs.mkdir checks `options.recursive`. */
+export function validateBoolean(value: unknown, name: string): asserts value is boolean {
+  if (typeof value === 'boolean') return;
+  throw argumentError(() => fs.mkdirSync('', { recursive: value as boolean }), value, name, 'options.recursive', validateBoolean);
+}
+
+/** A length as fs.ftruncate checks it: a safe integer; negative lengths mean 0. */
+export function validateLength(len: unknown): number {
+  if (Number.isSafeInteger(len)) return Math.max(0, len as number);
+  throw argumentError(() => fs.ftruncateSync(NEVER_FD, len as number), len, 'len', 'len', validateLength);
+}
 
 /**
- * node's `parseFileMode`: a uint32 or an octal string (`'755'`); `null`/`undefined`
- * take `def`.
+ * A safe integer >= 0 (node's `validateInteger(value, name, 0)`), checked as fs.readSync
+ * checks its `offset`; a non-number, which that would read as options or a default, as
+ * fs.fchownSync checks its `uid` (the same type check; on fd 2^31-1 it can do nothing).
  */
-export function parseFileMode(value: unknown, name: string, def?: number): number {
-  let mode = value ?? def;
-  if (typeof mode === 'string') {
-    if (!octalReg.test(mode)) {
-      throw hideStackFrames(ERR_INVALID_ARG_VALUE(name, mode, modeDesc), parseFileMode);
-    }
-    mode = Number.parseInt(mode, 8);
+export function validateOffset(value: unknown, name: string): asserts value is number {
+  if (Number.isSafeInteger(value) && (value as number) >= 0) return;
+  if (typeof value === 'number') {
+    throw argumentError(() => fs.readSync(NEVER_FD, EMPTY, value, 0, null), value, name, 'offset', validateOffset);
   }
-  try {
-    validateUint32(mode, name);
-  } catch (err) {
-    throw hideStackFrames(err, parseFileMode);
+  throw argumentError(() => fs.fchownSync(NEVER_FD, value as number, 0), value, name, 'uid', validateOffset);
+}
+
+/** An options object (not null, an array or a function), checked as perf_hooks.createHistogram checks its own. */
+export function validateObject(value: unknown, name: string): asserts value is object {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return;
+  // createHistogram takes undefined for its default; fs.read's options form does not.
+  const provoke = value === undefined ? () => fs.read(NEVER_FD, EMPTY, undefined as never, NO_CB) : () => createHistogram(value as never);
+  throw argumentError(provoke, value, name, 'options', validateObject);
+}
+
+/** A function, checked as fs.readv checks its callback (`cb`). */
+export function validateFunction(value: unknown, name: string): asserts value is (...args: never[]) => unknown {
+  if (typeof value === 'function') return;
+  throw argumentError(() => fs.readv(NEVER_FD, [], value as never), value, name, 'cb', validateFunction);
+}
+
+/**
+ * Any int32 (node's `validateInt32(value, name)`): a number as fs.open checks numeric
+ * flags, another type as fs.read checks its fd (the same type check).
+ */
+export function validateInt32(value: unknown, name: string): asserts value is number {
+  if (typeof value === 'number') {
+    if ((value | 0) === value) return;
+    throw argumentError(() => fs.openSync('', value), value, name, 'flags', validateInt32);
   }
-  // `>>> 0` turns -0 into 0 and changes nothing else; node passes -0 on as is.
-  return mode >>> 0;
+  throw argumentError(() => fs.writev(value as number, [], NO_CB), value, name, 'fd', validateInt32);
+}
+
+/**
+ * A value that must be an instance of one of our own classes (`expected`, as node words
+ * the list: `Array, Float64Array, or BigInt64Array`): node's ERR_INVALID_ARG_TYPE for the
+ * same value from Buffer.concat's check of its `list`, with our name and list.
+ */
+export function invalidInstance(value: unknown, name: string, expected: string, anchor: StackAnchor): Error {
+  const err = argumentError(() => Buffer.concat(value as never), value, name, 'list', anchor);
+  err.message = err.message.replace('an instance of Array', `an instance of ${expected}`);
+  reanchor(err, anchor);
+  return err;
+}
+
+/** An array, checked as Buffer.concat checks its `list`. */
+export function validateArray(value: unknown, name: string): asserts value is unknown[] {
+  if (Array.isArray(value)) return;
+  throw argumentError(() => Buffer.concat(value as never), value, name, 'list', validateArray);
 }

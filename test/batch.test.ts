@@ -389,6 +389,28 @@ describe('validation', () => {
     await expectNothingRan();
   });
 
+  it.each([false, true])('passes an error thrown by a getter of an entry through untouched (link: %s)', async (link) => {
+    const boom = new Error('boom from a getter');
+    const frozen = Object.freeze(new TypeError('frozen, from a getter'));
+    for (const thrown of [boom, frozen]) {
+      const entry = {
+        op: 'read',
+        get fd(): number {
+          throw thrown;
+        },
+        buffer: Buffer.alloc(1),
+      };
+      const err = await ring.batch([{ op: 'nop' }, entry as unknown as BatchOp], { link }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBe(thrown);
+      expect((err as Error).message).toBe(thrown === boom ? 'boom from a getter' : 'frozen, from a getter');
+      expect(Object.keys(err as object)).toEqual([]);
+    }
+    await expectNothingRan();
+  });
+
   it.each<[string, unknown]>([
     ['a string', 'nope'],
     ['undefined', undefined],

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 
 import { opFixture, closedFd, NEVER_OPEN_FD } from './support/op-fixture';
 import { writePatternFile } from './support/pattern';
-import { expectSameFailure, nodeFd, nodeFdCheck, show, BAD_FDS } from './support/parity';
+import { expectSameFailure, nodeFd, show, BAD_FDS } from './support/parity';
 
 const fx = opFixture('close');
 const { ring } = fx;
@@ -68,17 +68,13 @@ describe('close: errors as fs.close gives them', () => {
   });
 });
 
-describe("close: argument validation as node's fd validator does it", () => {
+describe('close: argument validation as fs.close does it', () => {
+  // fs.close checks its fd in C++, worded unlike fs.read's check: a bigint shows as
+  // `(3)`, not `(3n)`. Every one of these fails that check, so nothing is closed.
   for (const fd of BAD_FDS) {
     it(`fd ${show(fd)}`, async () => {
-      const err = await expectSameFailure(() => ring.close(fd as number), nodeFdCheck(fd));
+      const err = await expectSameFailure(() => ring.close(fd as number), () => fs.close(fd as number, () => {}));
       expect(err.code).toMatch(/^ERR_/);
     });
   }
-
-  it('where fs.close words it the same, the same as fs.close', async () => {
-    for (const fd of ['x', -1, 2 ** 31, null, undefined, {}]) {
-      await expectSameFailure(() => ring.close(fd as number), () => fs.close(fd as number, () => {}));
-    }
-  });
 });

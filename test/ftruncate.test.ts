@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 
 import { opFixture, closedFd, NEVER_OPEN_FD } from './support/op-fixture';
 import { pattern, writePatternFile, expectBytes } from './support/pattern';
-import { expectSameFailure, nodeFd, nodeFdCheck, show, BAD_FDS } from './support/parity';
+import { expectSameFailure, nodeFd, show, BAD_FDS } from './support/parity';
 
 const fx = opFixture('ftruncate');
 const { ring } = fx;
@@ -123,7 +123,8 @@ describe('ftruncate: errors as fs.ftruncate gives them', () => {
 describe('ftruncate: argument validation', () => {
   for (const fd of BAD_FDS) {
     it(`fd ${show(fd)}`, async () => {
-      const err = await expectSameFailure(() => ring.ftruncate(fd as number, 0), nodeFdCheck(fd));
+      // fs.ftruncate checks the fd in C++ (a bigint shows as `(3)`), after `len`.
+      const err = await expectSameFailure(() => ring.ftruncate(fd as number, 0), () => fs.ftruncate(fd as number, 0, () => {}));
       expect(err.code).toMatch(/^ERR_/);
     });
   }

@@ -155,11 +155,11 @@ describe('features', () => {
 
 describe('constructor options validation (Node-style codes)', () => {
   const cases: [string, unknown, string, string, string][] = [
-    ['entries 0', { entries: 0 }, 'RangeError', 'ERR_OUT_OF_RANGE', 'The value of "options.entries" is out of range. It must be >= 1 && <= 4294967295. Received 0'],
-    ['entries -1', { entries: -1 }, 'RangeError', 'ERR_OUT_OF_RANGE', 'The value of "options.entries" is out of range. It must be >= 1 && <= 4294967295. Received -1'],
+    ['entries 0', { entries: 0 }, 'TypeError', 'ERR_INVALID_ARG_VALUE', "The property 'options.entries' must be from 1 to 32768. Received 0"],
+    ['entries -1', { entries: -1 }, 'RangeError', 'ERR_OUT_OF_RANGE', 'The value of "options.entries" is out of range. It must be >= 0 && <= 2147483647. Received -1'],
     ['entries 1.5', { entries: 1.5 }, 'RangeError', 'ERR_OUT_OF_RANGE', 'The value of "options.entries" is out of range. It must be an integer. Received 1.5'],
     ["entries '8'", { entries: '8' }, 'TypeError', 'ERR_INVALID_ARG_TYPE', `The "options.entries" property must be of type number. Received type string ('8')`],
-    ['entries 40000', { entries: 40000 }, 'TypeError', 'ERR_INVALID_ARG_VALUE', "The property 'options.entries' must be <= 32768. Received 40000"],
+    ['entries 40000', { entries: 40000 }, 'TypeError', 'ERR_INVALID_ARG_VALUE', "The property 'options.entries' must be from 1 to 32768. Received 40000"],
     ["backend 'bogus'", { backend: 'bogus' }, 'TypeError', 'ERR_INVALID_ARG_VALUE', "The property 'options.backend' must be 'auto', 'io_uring' or 'fs'. Received 'bogus'"],
     ["strict 'yes'", { strict: 'yes' }, 'TypeError', 'ERR_INVALID_ARG_TYPE', `The "options.strict" property must be of type boolean. Received type string ('yes')`],
     ["options 'x'", 'x', 'TypeError', 'ERR_INVALID_ARG_TYPE', `The "options" argument must be of type object. Received type string ('x')`],

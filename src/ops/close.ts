@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { callVoid } from '../fallback';
 import type { Ring } from '../ring';
 import type { Stager } from '../stage';
-import { validateFd } from '../validate';
+import { validateNativeFd } from '../validate';
 import { defineOp, run } from './define';
 import { Op } from './op';
 
@@ -42,7 +42,7 @@ export class CloseOp extends Op<void> {
 }
 
 export function close(fd: unknown): CloseOp {
-  return new CloseOp(validateFd(fd));
+  return new CloseOp(validateNativeFd(fd));
 }
 
 export const def = defineOp({

@@ -5,7 +5,7 @@ import { uvError } from '../errors';
 import { call, callVoid } from '../fallback';
 import type { Ring } from '../ring';
 import type { Stager } from '../stage';
-import { validateFd, validateInt32, validateInteger } from '../validate';
+import { validateFd, validateOffset } from '../validate';
 import { defineOp, run } from './define';
 import { Op } from './op';
 
@@ -85,10 +85,9 @@ async function emulateFallocate(fd: number, offset: number, len: number, mode: n
 
 export function fallocate(fd: unknown, offset: unknown, len: unknown, mode: unknown = 0): FallocateOp {
   const validFd = validateFd(fd);
-  validateInteger(offset, 'offset', 0);
-  validateInteger(len, 'len', 0);
-  validateInt32(mode, 'mode', 0);
-  return new FallocateOp(validFd, offset, len, mode);
+  validateOffset(offset, 'offset');
+  validateOffset(len, 'len');
+  return new FallocateOp(validFd, offset, len, validateFd(mode, 'mode'));
 }
 
 export const def = defineOp({

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { callVoid } from '../fallback';
 import type { Ring } from '../ring';
 import type { Stager } from '../stage';
-import { validateFd } from '../validate';
+import { validateNativeFd } from '../validate';
 import { defineOp, run } from './define';
 import { Op } from './op';
 
@@ -37,7 +37,7 @@ export class FsyncOp extends Op<void> {
 }
 
 export function fsync(fd: unknown, datasync: boolean): FsyncOp {
-  return new FsyncOp(validateFd(fd), datasync);
+  return new FsyncOp(validateNativeFd(fd), datasync);
 }
 
 export const def = defineOp({

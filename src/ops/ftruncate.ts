@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { callVoid } from '../fallback';
 import type { Ring } from '../ring';
 import type { Stager } from '../stage';
-import { validateFd, validateInteger } from '../validate';
+import { validateLength, validateNativeFd } from '../validate';
 import { defineOp, run } from './define';
 import { Op } from './op';
 
@@ -36,10 +36,10 @@ export class FtruncateOp extends Op<void> {
 }
 
 /** As node:fs: `len` an integer, negative lengths truncate to 0. */
+/** As node:fs: `len` an integer (checked first), negative lengths truncate to 0. */
 export function ftruncate(fd: unknown, len: unknown = 0): FtruncateOp {
-  const validFd = validateFd(fd);
-  validateInteger(len, 'len');
-  return new FtruncateOp(validFd, Math.max(0, len));
+  const validLen = validateLength(len);
+  return new FtruncateOp(validateNativeFd(fd), validLen);
 }
 
 export const def = defineOp({

@@ -42,22 +42,20 @@ export class MkdirOp extends PathOp<string | undefined> {
   }
 }
 
-/** `options` as node:fs takes it: a mode (number or octal string) or `{ mode, recursive }`. */
+/**
+ * `options` as node:fs/promises reads it: a mode (number or octal string) or
+ * `{ mode, recursive }` (any other truthy value is an options object, so `true` means
+ * the defaults); then the path, `recursive` and `mode` are checked in that order.
+ */
 export function mkdir(path: unknown, options: unknown): MkdirOp {
+  const o = (typeof options === 'number' || typeof options === 'string' ? { mode: options } : options || {}) as {
+    mode?: unknown;
+    recursive?: unknown;
+  };
+  const { recursive = false, mode = 0o777 } = o;
   const p = toPathArg(path);
-  // Exactly node:fs's reading of the argument: a number or string is the mode;
-  // any other truthy value is an options object (so `true` means defaults).
-  let mode = 0o777;
-  let recursive: unknown = false;
-  if (typeof options === 'number' || typeof options === 'string') {
-    mode = parseFileMode(options, 'mode');
-  } else if (options) {
-    const o = options as { mode?: unknown; recursive?: unknown };
-    if (o.recursive !== undefined) recursive = o.recursive;
-    if (o.mode !== undefined) mode = parseFileMode(o.mode, 'mode');
-  }
   validateBoolean(recursive, 'options.recursive');
-  return new MkdirOp(p, mode, recursive);
+  return new MkdirOp(p, parseFileMode(mode, 0o777), recursive);
 }
 
 export interface MkdirOptions {

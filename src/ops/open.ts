@@ -46,7 +46,7 @@ export class OpenOp extends PathOp<number> {
 export function open(path: unknown, flags: unknown, mode: unknown): OpenOp {
   const p = toPathArg(path);
   const f = stringToFlags(flags);
-  return new OpenOp(p, f, parseFileMode(mode, 'mode', 0o666));
+  return new OpenOp(p, f, parseFileMode(mode, 0o666));
 }
 
 export const def = defineOp({

@@ -4,7 +4,7 @@ import { destroyedError } from '../errors';
 import { type View, call } from '../fallback';
 import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
-import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { normalizePosition, validateFd, validateReadBuffer } from '../validate';
 import { defineOp, engineOf, run } from './define';
 import { MAX_RW, Op } from './op';
 
@@ -71,7 +71,7 @@ export class ReadOp<T = number> extends Op<T> {
 
 export function read(fd: unknown, view: unknown, position: unknown): ReadOp {
   const validFd = validateFd(fd);
-  validateBufferView(view, 'buffer');
+  validateReadBuffer(view);
   return new ReadOp(validFd, view, normalizePosition(position, view.byteLength));
 }
 

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 
-import { ERR_INVALID_ARG_TYPE } from '../errors';
 import { type View, call, pos } from '../fallback';
 import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
-import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { normalizePosition, totalLength, validateFd, validateViews } from '../validate';
 import { defineOp, run } from './define';
 import { Op } from './op';
 
@@ -96,20 +95,10 @@ export class ReadvOp extends Op<number> {
   }
 }
 
-/** node:fs's validateBufferArray: an array of ArrayBufferViews. */
-export function validateViews(views: unknown, name = 'buffers'): ArrayBufferView[] {
-  if (!Array.isArray(views)) throw ERR_INVALID_ARG_TYPE(name, 'ArrayBufferView[]', views);
-  for (const v of views) {
-    if (!ArrayBuffer.isView(v)) throw ERR_INVALID_ARG_TYPE(name, 'ArrayBufferView[]', views);
-  }
-  return views.slice();
-}
-
 export function readv(fd: unknown, views: unknown, position: unknown): ReadvOp {
   const validFd = validateFd(fd);
   const list = validateViews(views);
-  list.forEach((v) => validateBufferView(v, 'buffers'));
-  return new ReadvOp(validFd, list, normalizePosition(position));
+  return new ReadvOp(validFd, list, normalizePosition(position, totalLength(list)));
 }
 
 export const def = defineOp({

@@ -6,7 +6,7 @@ import { type Cb, call } from '../fallback';
 import type { PathLike, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { STATX_SIZE, statsFromStatx } from '../stats';
-import { pathToCString, toPathArg, validateFd } from '../validate';
+import { pathToCString, toPathArg, validateNativeFd } from '../validate';
 import { defineOp, run } from './define';
 import { Op } from './op';
 
@@ -83,7 +83,7 @@ export function stat(kind: 'stat' | 'lstat', path: unknown, options: unknown): S
 
 export function fstat(fd: unknown, options: unknown): StatOp {
   const bigint = bigintOption(options);
-  return new StatOp('fstat', validateFd(fd), bigint);
+  return new StatOp('fstat', validateNativeFd(fd), bigint);
 }
 
 type StatMethod = {

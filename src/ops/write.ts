@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { type View, call, pos } from '../fallback';
 import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
-import { normalizePosition, validateBufferView, validateFd } from '../validate';
+import { normalizePosition, validateFd, validateWriteBuffer } from '../validate';
 import { defineOp, run } from './define';
 import { AGAIN, Again, MAX_RW, Op } from './op';
 import { ContinuedWrite, withBytesWritten } from './progress';
@@ -107,7 +107,7 @@ export class WriteOp<T = number> extends Op<T> {
 
 export function write(fd: unknown, view: unknown, position: unknown): WriteOp {
   const validFd = validateFd(fd);
-  validateBufferView(view, 'buffer');
+  validateWriteBuffer(view);
   return new WriteOp(validFd, view, normalizePosition(position, view.byteLength));
 }
 

@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import { type View, call, pos } from '../fallback';
 import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
-import { normalizePosition, validateFd } from '../validate';
+import { normalizePosition, totalLength, validateFd, validateViews } from '../validate';
 import { defineOp, run } from './define';
 import { AGAIN, Again, MAX_RW, Op } from './op';
 import { ContinuedWrite, remainingViews, withBytesWritten } from './progress';
-import { IOV_MAX, ViewList, stageViews, validateViews, viewList } from './readv';
+import { IOV_MAX, ViewList, stageViews, viewList } from './readv';
 
 /** writev(fd, views, position): all of every view, short writes continued. */
 export class WritevOp extends Op<number> {
@@ -111,7 +111,8 @@ export class WritevOp extends Op<number> {
 
 export function writev(fd: unknown, views: unknown, position: unknown): WritevOp {
   const validFd = validateFd(fd);
-  return new WritevOp(validFd, validateViews(views), normalizePosition(position));
+  const list = validateViews(views);
+  return new WritevOp(validFd, list, normalizePosition(position, totalLength(list)));
 }
 
 export const def = defineOp({

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';
 
 import type { Engine } from '../engine';
-import { nodeError } from '../errors';
+import { ownError } from '../errors';
 import { engineOf, run } from '../ops/define';
 import { Op } from '../ops/op';
 import { ReadOp } from '../ops/read';
@@ -121,11 +121,12 @@ const collected = new FinalizationRegistry<{ fd: number; path: string | undefine
   setImmediate(() => {
     if (NODE_MAJOR >= 26) {
       const where = held.path === undefined ? '' : ` (${held.path})`;
-      const err = nodeError(
-        Error,
+      const err = ownError(
+        'Error',
         'ERR_INVALID_STATE',
         'A FileHandle object was closed during garbage collection. This used to be allowed with a deprecation warning but is now considered an error. ' +
           `Please close FileHandle objects explicitly. File descriptor: ${held.fd}${where}`,
+        ownError,
       );
       process.nextTick(() => {
         throw err;

@@ -150,14 +150,3 @@ export function show(v: unknown): string {
   if (v !== null && typeof v === 'object') return v.constructor === Object ? '{}' : `a ${v.constructor?.name}`;
   return String(v);
 }
-
-/**
- * node's JavaScript fd validator (getValidatedFd), reached through fs.read. Node
- * 20.20 validates the fd of fs.close/fstat/fsync/ftruncate in C++, whose messages
- * differ from the JavaScript validator's for a few inputs (bigints print without
- * their `n`, 1.5 is "out of range >= 0" rather than "an integer", with a trailing
- * space); the ring uses the JavaScript validator for every fd, as fs.read does.
- */
-export function nodeFdCheck(fd: unknown): () => unknown {
-  return () => fs.read(fd as number, Buffer.alloc(1), 0, 1, 0, () => {});
-}
