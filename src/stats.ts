@@ -53,6 +53,12 @@ const BigIntStatsPrototype: object = Object.getPrototypeOf(sampleBigIntStats);
 // Node 20 sets atime/mtime/ctime/birthtime as own Date fields; later Node versions make
 // them lazy getters on the prototype (computed from *Ms). Mirror whichever this node does.
 const eagerDates = Object.prototype.hasOwnProperty.call(sampleStats, 'atime');
+// Node 26 also keeps each time's nanoseconds (tv_nsec) under symbol keys, after the *Ms
+// fields, for its Temporal getters. Found by name on a real Stats, where this node has them.
+const partialNsKeys = ['atime', 'mtime', 'ctime', 'birthtime'].map((t) =>
+  Object.getOwnPropertySymbols(sampleStats).find((k) => (k.description ?? '').toLowerCase().endsWith(`partial${t}ns`)),
+);
+const partialNs = partialNsKeys.every((k) => k !== undefined) ? (partialNsKeys as symbol[]) : null;
 
 // Plain constructors whose prototype is node's: `new` gives objects with node's
 // prototype and a stable hidden class, and assigning fields in node's order gives
@@ -62,6 +68,7 @@ function NumberStats(
   dev: number, mode: number, nlink: number, uid: number, gid: number, rdev: number,
   blksize: number, ino: number, size: number, blocks: number,
   atimeMs: number, mtimeMs: number, ctimeMs: number, birthtimeMs: number,
+  atimeNsec: number, mtimeNsec: number, ctimeNsec: number, birthtimeNsec: number,
 ): void {
   this.dev = dev;
   this.mode = mode;
@@ -77,6 +84,13 @@ function NumberStats(
   this.mtimeMs = mtimeMs;
   this.ctimeMs = ctimeMs;
   this.birthtimeMs = birthtimeMs;
+  if (partialNs) {
+    const self = this as unknown as Record<symbol, number>;
+    self[partialNs[0]] = atimeNsec;
+    self[partialNs[1]] = mtimeNsec;
+    self[partialNs[2]] = ctimeNsec;
+    self[partialNs[3]] = birthtimeNsec;
+  }
   if (eagerDates) {
     // node's dateFromMs: Date() would truncate; node rounds.
     this.atime = new Date(Math.round(atimeMs));
@@ -203,6 +217,10 @@ export function statsFromStatx(buf: Uint8Array, bigint: boolean): Stats | BigInt
       ms(v, STX_MTIME),
       ms(v, STX_CTIME),
       ms(v, STX_BTIME),
+      v.getUint32(STX_ATIME + 8, LE),
+      v.getUint32(STX_MTIME + 8, LE),
+      v.getUint32(STX_CTIME + 8, LE),
+      v.getUint32(STX_BTIME + 8, LE),
     );
   }
   return new NewBigIntStats(

@@ -231,7 +231,10 @@ describe('statsFromStatx equals fs.statSync for real files', () => {
 const BigIntStatsCtor = Object.getPrototypeOf(fs.statSync('/', { bigint: true })).constructor as new (
   ...args: bigint[]
 ) => fs.BigIntStats;
-const StatsCtor = fs.Stats as unknown as new (...args: number[]) => fs.Stats;
+// Node's own (not the deprecated public wrapper). Up to Node 24 it takes the four times
+// in milliseconds; Node 26 takes each as (seconds, nanoseconds), as C++ fills them.
+const StatsCtor = Object.getPrototypeOf(fs.statSync('/')).constructor as new (...args: number[]) => fs.Stats;
+const timesAsSecNsec = StatsCtor.length === 18;
 
 function makedev([major, minor]: [number, number]): bigint {
   const M = BigInt(major);
@@ -241,10 +244,13 @@ function makedev([major, minor]: [number, number]): bigint {
 
 function nodeStats(s: Statx): fs.Stats {
   const ms = ([sec, nsec]: [bigint, number]): number => Number(sec) * 1000 + nsec / 1_000_000;
+  const times = timesAsSecNsec
+    ? [s.atime, s.mtime, s.ctime, s.btime].flatMap(([sec, nsec]) => [Number(sec), nsec])
+    : [ms(s.atime), ms(s.mtime), ms(s.ctime), ms(s.btime)];
   return new StatsCtor(
     Number(makedev(s.dev)), s.mode, s.nlink, s.uid, s.gid, Number(makedev(s.rdev)), s.blksize,
     Number(s.ino), Number(s.size), Number(s.blocks),
-    ms(s.atime), ms(s.mtime), ms(s.ctime), ms(s.btime),
+    ...times,
   );
 }
 
