@@ -292,15 +292,36 @@ describe('stat, lstat, fstat: argument validation', () => {
     });
   }
 
-  // node:fs never validates the stat options: C++ takes `options.bigint` with IsTrue(),
-  // so anything but `true` gives number Stats, and a non-object is no options.
-  it('options node:fs accepts as they are: {bigint: 1}, {bigint: "yes"}, "x", [], 1, true', async () => {
-    for (const opts of [{ bigint: 1 }, { bigint: 'yes' }, 'x', [], 1, true] as unknown[]) {
+  // Options that are objects: node:fs passes `options.bigint` to C++, which checks
+  // IsTrue(), so anything but `true` gives number Stats.
+  it('object options node:fs takes as they are: {bigint: 1}, {bigint: "yes"}', async () => {
+    for (const opts of [{ bigint: 1 }, { bigint: 'yes' }] as unknown[]) {
       await expectSame(
         () => ring.stat(file, opts as fs.StatOptions),
         () => fsp.stat(file, opts as fs.StatOptions),
         `stat options ${JSON.stringify(opts)}`,
       );
+    }
+  });
+
+  // Other options: Node 26 refuses them (ERR_INVALID_ARG_TYPE), earlier lines take
+  // them as no options (null is a TypeError): whatever this Node does, the ring does.
+  it('other options as this Node takes them: "x", [], 1, true, null', async () => {
+    for (const opts of ['x', [], 1, true, null] as unknown[]) {
+      let theirs: unknown;
+      try {
+        theirs = await fsp.stat(file, opts as fs.StatOptions);
+      } catch (err) {
+        const ours = await ring.stat(file, opts as fs.StatOptions).then(
+          () => expect.fail(`stat options ${JSON.stringify(opts)}: node:fs refused them, the ring took them`),
+          (e: unknown) => e,
+        );
+        expect((ours as Error).message).toBe((err as Error).message);
+        expect((ours as Error).constructor).toBe((err as Error).constructor);
+        continue;
+      }
+      expect(theirs).toBeInstanceOf(fs.Stats);
+      await expectSame(() => ring.stat(file, opts as fs.StatOptions), () => fsp.stat(file, opts as fs.StatOptions), `stat options ${JSON.stringify(opts)}`);
     }
   });
 });

@@ -329,6 +329,20 @@ describe('ftruncate len: as fs.ftruncate checks it, before the fd', () => {
   });
 });
 
+describe('stat options: as node:fs/promises takes them', () => {
+  it.each([...everything, ['{bigint: 1}', { bigint: 1 }]] as [string, unknown][])('%s', async (_l, o) => {
+    await expectParity(ringOutcome(() => ring.stat('/', o as never)), nodeAsync(() => fsp.stat('/', o as never)));
+  });
+});
+
+describe('fstat options: as fs.fstat takes them', () => {
+  // (A function is fs.fstat's callback.)
+  it.each([...everything, ['{bigint: 1}', { bigint: 1 }]].filter(([, v]) => typeof v !== 'function') as [string, unknown][])('%s', async (_l, o) => {
+    const fd = fx.openSync('/dev/null');
+    await expectParity(ringOutcome(() => ring.fstat(fd, o as never)), nodeCb((cb) => fs.fstat(fd, o as never, cb)));
+  });
+});
+
 describe('arguments node:fs has no counterpart for: node’s check with the same rule, under their name', () => {
   // (undefined is the default mode, 0.)
   it.each(everything.filter(([, v]) => !isFd(v) && v !== undefined))('fallocate mode %s, as fs.read checks an fd', async (_l, m) => {

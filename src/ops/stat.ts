@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 
-import { uvError } from '../errors';
+import { forArgument, nodeRejection, nodeRejectionAsync, uvError } from '../errors';
 import { type Cb, call } from '../fallback';
 import type { PathLike, Ring } from '../ring';
 import type { Stager } from '../stage';
@@ -69,21 +70,49 @@ export class StatOp extends Op<Stats | BigIntStats> {
   }
 }
 
-// node:fs/promises does not validate stat options: it passes `options.bigint`
-// to C++, which checks IsTrue(). Mirror that, so the same calls succeed.
+// node:fs passes `options.bigint` to C++, which checks IsTrue(): anything but `true`
+// gives number Stats.
 function bigintOption(options: unknown): boolean {
-  if (options === undefined || options === null) return false;
-  return (options as StatOptions).bigint === true;
+  return options == null ? false : (options as StatOptions).bigint === true;
+}
+
+/**
+ * What fs.promises.stat/lstat make of options that are not an object: Node 26 refuses
+ * them (ERR_INVALID_ARG_TYPE, before the path), earlier lines read `options.bigint`
+ * from them after checking the path (so null is a TypeError, anything else no options).
+ * Asked of the running Node with the same, read-only call; undefined for options every
+ * Node takes as they are.
+ */
+export function statOptionsVerdict(kind: 'stat' | 'lstat', path: unknown, options: unknown): Promise<void> | undefined {
+  if (options === undefined || (typeof options === 'object' && options !== null && !Array.isArray(options))) return undefined;
+  return nodeRejectionAsync(() => fsp[kind](path as string, options as never)).then((err) => {
+    if (err) throw forArgument(err, 'options', 'options', statOptionsVerdict);
+  });
 }
 
 export function stat(kind: 'stat' | 'lstat', path: unknown, options: unknown): StatOp {
-  const bigint = bigintOption(options);
-  return new StatOp(kind, toPathArg(path), bigint);
+  const p = toPathArg(path);
+  return new StatOp(kind, p, bigintOption(options));
 }
 
+/**
+ * fs.fstat reads `options.bigint` from what it is given: null is a TypeError up to Node
+ * 24 and no options on 26. Asked of the running Node, with a real fstat of fd 2^31-1
+ * (EBADF, to a callback that ignores it), for options that are not an object.
+ */
 export function fstat(fd: unknown, options: unknown): StatOp {
-  const bigint = bigintOption(options);
-  return new StatOp('fstat', validateNativeFd(fd), bigint);
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    const err = nodeRejection(() => fs.fstat(0x7fffffff, options as never, () => {}));
+    if (err) throw forArgument(err, 'options', 'options', fstat);
+  }
+  return new StatOp('fstat', validateNativeFd(fd), bigintOption(options));
+}
+
+/** Runs stat or lstat, after this Node's verdict on options that are not an object. */
+function runStat(ring: Ring, kind: 'stat' | 'lstat', path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
+  const verdict = statOptionsVerdict(kind, path, options);
+  if (verdict) return verdict.then(() => run(ring, () => stat(kind, path, options)));
+  return run(ring, () => stat(kind, path, options));
 }
 
 type StatMethod = {
@@ -101,10 +130,10 @@ export const def = defineOp({
   native: 'statx',
   methods: {
     stat: function (this: Ring, path: PathLike, options?: StatOptions) {
-      return run(this, () => stat('stat', path, options));
+      return runStat(this, 'stat', path, options);
     } as StatMethod,
     lstat: function (this: Ring, path: PathLike, options?: StatOptions) {
-      return run(this, () => stat('lstat', path, options));
+      return runStat(this, 'lstat', path, options);
     } as StatMethod,
     fstat: function (this: Ring, fd: number, options?: StatOptions) {
       return run(this, () => fstat(fd, options));
