@@ -2,12 +2,13 @@
 
 import { loadBinding } from './binding';
 import { readFileSync } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 
-import { argumentError, invalidArgValue, ownError } from './errors';
+import { argumentError, invalidArgValue, ownError, uvError } from './errors';
 import { readWholeFile } from './readfile';
 import { getRing } from './ring';
 import type { PathLike } from './ring';
-import { validateFd } from './validate';
+import { toPathArg, validateFd } from './validate';
 
 export interface ReadFileOptions {
   encoding?: BufferEncoding | null;
@@ -31,6 +32,21 @@ function readFileOptions(options: unknown): { encoding?: BufferEncoding | null; 
   throw argumentError(() => readFileSync('', options as never), options, 'options', 'options', readFile);
 }
 
+// Whether fs.promises.readFile names the path in the errors of its read step (Node 26
+// does: `EISDIR: illegal operation on a directory, read '/x'`; earlier lines do not),
+// learned once from the same failure on '/'.
+let readErrorsNamePath: Promise<boolean> | undefined;
+
+async function asReadFileError(err: unknown, path: PathLike): Promise<unknown> {
+  readErrorsNamePath ??= fsp.readFile('/').then(
+    () => false,
+    (e: unknown) => (e as NodeJS.ErrnoException).path !== undefined,
+  );
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.errno !== 'number' || typeof e.syscall !== 'string' || e.path !== undefined || !(await readErrorsNamePath)) return err;
+  return uvError(e.errno, e.syscall, toPathArg(path));
+}
+
 /**
  * `fs.promises.readFile(path, options)` over the thread's ring: open, fstat,
  * read until EOF (files that report size 0, like /proc's, are read in
@@ -40,7 +56,12 @@ export async function readFile(path: PathLike, options?: ReadFileOptions | Buffe
   const { encoding, flag } = readFileOptions(options);
   const ring = getRing();
   // One submission for files that fit its first read (src/readfile.ts).
-  const whole = await readWholeFile(ring, path, flag, async () => (await ring.stat(path)).size);
+  let whole: Buffer | null;
+  try {
+    whole = await readWholeFile(ring, path, flag, async () => (await ring.stat(path)).size);
+  } catch (err) {
+    throw await asReadFileError(err, path);
+  }
   if (whole !== null) return encoding ? whole.toString(encoding) : whole;
   const fd = await ring.open(path, flag, 0o666);
   try {
@@ -56,7 +77,12 @@ export async function readFile(path: PathLike, options?: ReadFileOptions | Buffe
         buf.copy(bigger, 0, 0, len);
         buf = bigger;
       }
-      const n = await ring.read(fd, buf.subarray(len), -1);
+      let n: number;
+      try {
+        n = await ring.read(fd, buf.subarray(len), -1);
+      } catch (err) {
+        throw await asReadFileError(err, path);
+      }
       if (n === 0) break;
       len += n;
       // A regular file read to its reported size is done (one read, no EOF probe).
