@@ -3,7 +3,7 @@
 // With { link: true } the ops form one IOSQE_IO_LINK chain.
 
 import type { Engine } from './engine';
-import { argumentNameOf, destroyedError, invalidArgValue, reanchor, renameArgument } from './errors';
+import { argumentNameOf, destroyedError, invalidArgValue, reanchor, recaptureAll, renameArgument } from './errors';
 import type { Entry } from './ops/define';
 import type { Op } from './ops/op';
 import { OPS } from './ops/registry';
@@ -92,7 +92,10 @@ export async function runBatch(engine: Engine, list: unknown, options?: unknown)
   if (!link) return runUnlinked(engine, ops);
   const promises = settled(ops);
   await runChain(engine, ops, promises);
-  return Promise.allSettled(promises);
+  const results = await Promise.allSettled(promises);
+  // Here, in the caller's async chain: the failures' stacks reach the caller.
+  recaptureAll(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason), runBatch);
+  return results;
 }
 
 /**
@@ -104,7 +107,8 @@ export async function runBatch(engine: Engine, list: unknown, options?: unknown)
 class Sink {
   readonly results: BatchResult[];
   left: number;
-  done!: (results: BatchResult[]) => void;
+  failed = 0;
+  done!: (results: BatchResult[] | Promise<BatchResult[]>) => void;
 
   constructor(n: number) {
     this.results = new Array<BatchResult>(n);
@@ -113,8 +117,26 @@ class Sink {
 
   put(index: number, result: BatchResult): void {
     this.results[index] = result;
-    if (--this.left === 0) this.done(this.results);
+    if (--this.left === 0) this.done(this.failed === 0 ? this.results : withCallerStacks(this.results));
   }
+}
+
+/**
+ * The results, two microtask turns on: by then the batch's promise has taken this one
+ * up, and the failures' stacks, taken again here, list the async functions awaiting it
+ * (as errors.ts rejectionFor does for one op). Only batches with a failure pay for it.
+ */
+function withCallerStacks(results: BatchResult[]): Promise<BatchResult[]> {
+  return Promise.resolve(results)
+    .then(passResults)
+    .then(function recaptureResults(r: BatchResult[]): BatchResult[] {
+      recaptureAll(r.filter((x) => x.status === 'rejected').map((x) => (x as PromiseRejectedResult).reason), recaptureResults);
+      return r;
+    });
+}
+
+function passResults(r: BatchResult[]): BatchResult[] {
+  return r;
 }
 
 type SinkOp = Op<BatchValue> & { sink: Sink; index: number };
@@ -124,6 +146,7 @@ function sinkResolve(this: SinkOp, value: BatchValue): void {
 }
 
 function sinkReject(this: SinkOp, reason: unknown): void {
+  this.sink.failed++;
   this.sink.put(this.index, { status: 'rejected', reason });
 }
 

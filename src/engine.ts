@@ -13,7 +13,7 @@
 //    was submitted), and every later op on that fd waits behind them. Other fds
 //    are not held up.
 
-import { destroyedError } from './errors';
+import { destroyedError, rejectionFor } from './errors';
 import type { NativeOpName, NativeRing } from './native';
 import type { Op } from './ops/op';
 import type { Stager } from './stage';
@@ -155,10 +155,24 @@ export class Engine {
   /** Runs one op; its promise settles exactly once. */
   run<T>(op: Op<T>): Promise<T> {
     if (this.destroyed) return Promise.reject(destroyedError(op.syscall));
-    return new Promise<T>((resolve, reject) => {
-      op.bind(resolve, reject);
-      this.#enter(op);
-    });
+    // One function is both the promise's executor and the op's reject, so a
+    // successful op costs no promise, reaction or closure more (only the slot
+    // that keeps `resolve`): called by the Promise constructor (with resolve and
+    // reject), it binds the op; called as the op's reject (with the reason), it
+    // settles the promise with a rejection whose stack is taken again where the
+    // caller awaits it (errors.ts rejectionFor). Wrappers an op puts around what
+    // it is bound to keep working: the reject needs no `this`.
+    let settle: ((value: unknown) => void) | undefined;
+    const executorOrReject = (resolveOrReason: unknown, reject?: unknown): void => {
+      if (settle === undefined && typeof reject === 'function') {
+        settle = resolveOrReason as (value: unknown) => void;
+        op.bind(settle as (value: T) => void, executorOrReject);
+        this.#enter(op);
+      } else {
+        (settle as (value: unknown) => void)(rejectionFor(resolveOrReason));
+      }
+    };
+    return new Promise<T>(executorOrReject);
   }
 
   /** Whether `op` runs on the ring (false: node:fs, by backend, kernel or option). */

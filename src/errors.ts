@@ -352,6 +352,35 @@ export function invalidArgValue(name: string, value: unknown, reason: string, an
   return err;
 }
 
+// ---------------------------------------------------------------------------
+// Stacks that reach the caller
+
+function rethrow(err: unknown): never {
+  throw err;
+}
+
+function recapture(err: unknown): never {
+  if (err instanceof Error) reanchor(err, recapture);
+  throw err;
+}
+
+/**
+ * A promise that rejects with `err`, for an op's promise to settle with: the error was
+ * made where the completion arrived (the ring's reap, a node:fs callback), with no frame
+ * of the caller's. Two microtask turns on, when the op's promise has taken this one up,
+ * its stack is taken again inside a promise reaction, and V8 then lists the async
+ * functions awaiting it (as node:fs/promises' own rejections do). Only failures pay for
+ * the extra promises.
+ */
+export function rejectionFor(err: unknown): Promise<never> {
+  return Promise.reject(err).then(undefined, rethrow).then(undefined, recapture);
+}
+
+/** Re-captures the stacks of `errors` from inside an async function (batch results). */
+export function recaptureAll(errors: readonly unknown[], anchor: StackAnchor): void {
+  for (const err of errors) if (err instanceof Error) reanchor(err, anchor);
+}
+
 /** Our own code for any call on a ring after `destroy()`. */
 export const URING_ERR_DESTROYED = 'ERR_URING_DESTROYED';
 
