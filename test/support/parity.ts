@@ -4,7 +4,8 @@ import { expect } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { getSystemErrorMap } from 'node:util';
+import * as path from 'node:path';
+import { getSystemErrorMap, getSystemErrorName } from 'node:util';
 
 export type Failure = Error & {
   code?: unknown;
@@ -84,24 +85,77 @@ export async function expectSameFailure(ours: () => unknown, theirs: () => unkno
   return a;
 }
 
+/** The description in a real node:fs error's message: `ENOENT: <this>, open '/x'`. */
+function descriptionIn(e: Failure): string {
+  const m = e.message;
+  return m.slice(`${String(e.code)}: `.length, m.indexOf(`, ${String(e.syscall)}`));
+}
+
+function thrownBy(fn: () => unknown): Failure | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return err as Failure;
+  }
+  return undefined;
+}
+
+/** A real node:fs failure with this errno, where the suite knows how to provoke one. */
+function realFailure(errnoName: string): Failure | undefined {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'uring-fs-errno-'));
+  const file = path.join(dir, 'f');
+  fs.writeFileSync(file, 'x');
+  try {
+    switch (errnoName) {
+      case 'EBADF':
+        return thrownBy(() => fs.fstatSync(0x7fffffff));
+      case 'EINVAL': {
+        const fd = fs.openSync(file, 'r');
+        try {
+          return thrownBy(() => fs.ftruncateSync(fd, 0)); // not open for writing
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+      case 'EFBIG': {
+        const fd = fs.openSync(file, 'w');
+        try {
+          return thrownBy(() => fs.writeSync(fd, Buffer.alloc(1), 0, 1, Number.MAX_SAFE_INTEGER - 1));
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+      case 'EOPNOTSUPP': // libuv's ENOTSUP; copy-on-write clones are refused where unsupported
+        return thrownBy(() => fs.copyFileSync(file, path.join(dir, 'g'), fs.constants.COPYFILE_FICLONE_FORCE));
+      default:
+        return undefined;
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
- * A system error as node:fs builds it (for calls node:fs has no counterpart of),
- * from an errno name as <errno.h> spells it (EOPNOTSUPP is libuv's ENOTSUP).
+ * A system error as node:fs builds it for an fd-only call it has no counterpart of (as
+ * fallocate), from real node:fs failures rather than from src/errors.ts's way of
+ * building one: the frame (class, own keys, message layout) of a failed fstat of a
+ * never-open fd, with this errno's code and description as a real node:fs failure with
+ * it words them (util's words for an errno the suite cannot provoke), and `syscall`.
  */
-export function systemError(errnoName: string, syscall: string, p?: string, dest?: string): Failure {
-  const num = -(os.constants.errno as Record<string, number>)[errnoName];
-  const entry = getSystemErrorMap().get(num);
-  if (entry === undefined) throw new Error(`no such system error ${errnoName}`);
-  const [code, description] = entry;
-  let message = `${code}: ${description}, ${syscall}`;
-  if (p !== undefined) message += ` '${p}'`;
-  if (dest !== undefined) message += ` -> '${dest}'`;
-  const err = new Error(message) as Failure;
-  err.errno = num;
-  err.code = code;
-  err.syscall = syscall;
-  if (p !== undefined) err.path = p;
-  if (dest !== undefined) err.dest = dest;
+export function systemError(errnoName: string, syscall: string): Failure {
+  const frame = thrownBy(() => fs.fstatSync(0x7fffffff)) as Failure;
+  const errno = -(os.constants.errno as Record<string, number>)[errnoName];
+  const real = realFailure(errnoName);
+  if (real && real.errno !== errno) throw new Error(`provoked ${String(real.code)} for ${errnoName}`);
+  const code = real ? String(real.code) : getSystemErrorName(errno);
+  const description = real ? descriptionIn(real) : (getSystemErrorMap().get(errno) as [string, string])[1];
+  const message = frame.message
+    .replace(String(frame.code), code)
+    .replace(descriptionIn(frame), description)
+    .replace(`, ${String(frame.syscall)}`, `, ${syscall}`);
+  const err = new (frame.constructor as ErrorConstructor)(message) as Failure;
+  const fields: Record<string, unknown> = { errno, code, syscall };
+  for (const k of Object.keys(frame)) (err as unknown as Record<string, unknown>)[k] = fields[k];
   return err;
 }
 
