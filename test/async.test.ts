@@ -13,8 +13,10 @@ import { promisify } from 'node:util';
 
 import { Ring } from '../src/index';
 import type { BatchOp } from '../src/index';
+import { ensureDist } from './fixtures/helpers';
 import { opFixture, NEVER_OPEN_FD } from './support/op-fixture';
 
+ensureDist(); // the promise count runs the built package in a child
 const fx = opFixture('async');
 const { ring } = fx;
 
