@@ -29,6 +29,7 @@ import { ReadableStream } from 'node:stream/web';
 import type { Engine } from '../engine';
 import { destroyedError, ERR_INVALID_ARG_TYPE, nodeError } from '../errors';
 import { engineOf } from '../ops/define';
+import { loadBinding } from '../binding';
 import { FsyncOp } from '../ops/fsync';
 import { ReadOp } from '../ops/read';
 import { WriteOp } from '../ops/write';
@@ -132,6 +133,8 @@ class ReadAhead {
   next = 0;
   /** Positional mode: the last byte to read (end, inclusive). Current-position mode: how many bytes to read in all. */
   limit = Infinity;
+  /** Where reads ahead stop (the file's size when read-ahead began), in the units of `next`. */
+  aheadLimit = Infinity;
   positional = false;
   hwm = 0;
   /** The stream is closing: issue nothing more. */
@@ -193,20 +196,37 @@ class ReadAhead {
     cb(null, r.n, r.buf);
   }
 
-  /** The first full read: read ahead from now on if the file is a regular file or a block device. */
+  /**
+   * The first full read: read ahead from now on if the file is a regular file
+   * or a block device, up to its size at this moment (so that the stream ends
+   * with no reads left in flight past the end of the file; node's own reads
+   * still follow the file if it grows).
+   */
   probe(): void {
     this.probed = true;
+    let st: fs.Stats;
     try {
-      const st = fs.fstatSync(this.fd);
-      if (st.isFile() || st.isBlockDevice()) this.depth = READ_AHEAD;
+      st = fs.fstatSync(this.fd);
     } catch {
-      // Not knowable: no read-ahead.
+      return; // Not knowable: no read-ahead.
+    }
+    if (!st.isFile() && !st.isBlockDevice()) return;
+    this.depth = READ_AHEAD;
+    // A block device's size is not in its stat: read ahead without a bound.
+    if (!st.isFile()) return;
+    if (this.positional) {
+      this.aheadLimit = st.size;
+    } else {
+      // Nothing is in flight (reads ahead start now): the file position is
+      // where this stream has read to, `next` bytes from where it started.
+      const at = loadBinding().binding?.fdPosition(this.fd) ?? -1;
+      if (at >= 0) this.aheadLimit = this.next + (st.size - at);
     }
   }
 
   /** Reads ahead, up to `depth` reads, the first into `spare` (a buffer node gave and no longer needs) if it fits. */
   fill(spare: Buffer | null): void {
-    while (!this.stopped && !this.short && this.queue.length < this.depth) {
+    while (!this.stopped && !this.short && this.queue.length < this.depth && this.next < this.aheadLimit) {
       const len = this.positional ? Math.min(this.hwm, this.limit - this.next + 1) : Math.min(this.hwm, this.limit - this.next);
       if (!(len > 0)) return;
       let buf: Buffer;
@@ -274,13 +294,31 @@ class ReadAhead {
   }
 }
 
-function releaseHandle(side: { handle: StreamHandle; reffed: boolean }, cb: VoidCallback): void {
+interface Holder {
+  handle: StreamHandle;
+  reffed: boolean;
+}
+
+/** The stream holds its handle open (node's kRef). */
+function hold(side: Holder): void {
+  side.handle.ref();
+  side.reffed = true;
+}
+
+/** Lets go of the handle without closing it. */
+function release(side: Holder): void {
+  if (!side.reffed) return;
+  side.reffed = false;
+  side.handle.unref();
+}
+
+/** node's close of a FileHandle stream's fd: let go of the handle, and close it. */
+function releaseHandle(side: Holder, cb: VoidCallback): void {
   if (!side.reffed) {
     process.nextTick(cb);
     return;
   }
-  side.reffed = false;
-  side.handle.unref();
+  release(side);
   side.handle.close().then(() => cb(), cb);
 }
 
@@ -308,15 +346,21 @@ export class ReadStream extends ReadStreamBase {
     if (custom) nodeOptionChecks(fs.ReadStream, opts);
     if (custom) throw notImplemented('FileHandle with fs');
     const side = new ReadAhead(handle, handle.fd);
-    super(undefined, { ...opts, fd: handle.fd, fs: side.ops() });
+    // As node's: the stream holds the handle open from the start (a signal
+    // aborted already destroys the stream inside the constructor).
+    hold(side);
+    try {
+      super(undefined, { ...opts, fd: handle.fd, fs: side.ops() });
+    } catch (err) {
+      release(side);
+      throw err;
+    }
     const self = this as unknown as { start?: number; end: number; readableHighWaterMark: number };
     side.positional = self.start !== undefined;
     side.hwm = self.readableHighWaterMark;
     side.next = self.start ?? 0;
     side.limit = self.end === Infinity ? Infinity : side.positional ? self.end : self.end + 1;
-    // As node's: the stream holds the handle open, and closes when it does.
-    handle.ref();
-    side.reffed = true;
+    // And closes when the handle does.
     handle.on('close', this.close.bind(this) as () => void);
   }
 }
@@ -504,9 +548,12 @@ const WriteStreamBase = fs.WriteStream as unknown as new (path: undefined, optio
  * node's fs.WriteStream over a FileHandle, writing on the ring behind the
  * writer. Made by `filehandle.createWriteStream()`.
  */
-export class WriteStream extends WriteStreamBase {
-  #side: WriteBehind;
+const kSide = Symbol('uring-fs.writeBehind');
+interface Sided {
+  [kSide]: WriteBehind;
+}
 
+export class WriteStream extends WriteStreamBase {
   /** @internal */
   constructor(handle: StreamHandle, options?: WriteStreamOptions | null) {
     const opts = { ...options } as Record<string, unknown>;
@@ -514,20 +561,31 @@ export class WriteStream extends WriteStreamBase {
     if (custom) nodeOptionChecks(fs.WriteStream, opts);
     if (custom) throw notImplemented('FileHandle with fs');
     const side = new WriteBehind(handle, handle.fd);
-    super(undefined, { ...opts, fd: handle.fd, fs: side.ops() });
-    this.#side = side;
+    hold(side);
+    try {
+      super(undefined, { ...opts, fd: handle.fd, fs: side.ops() });
+    } catch (err) {
+      release(side);
+      throw err;
+    }
+    (this as unknown as Sided)[kSide] = side;
     side.stream = this;
     // Early acknowledgements only where a failure that nobody waits for can
     // destroy the stream, as node's Writable does when it auto-destroys.
     if ((this as unknown as { autoClose: boolean }).autoClose) side.budget = WRITE_BEHIND * this.writableHighWaterMark;
-    handle.ref();
-    side.reffed = true;
-    handle.on('close', this.close.bind(this) as () => void);
+    // node's close() of a WriteStream ends it and, without autoClose, destroys
+    // it at 'finish': one that has finished already would never be destroyed,
+    // and the handle's close() would wait for it forever (as node's does, Node
+    // 20 to 26). Destroyed here instead.
+    handle.on('close', () => {
+      this.close();
+      if (this.writableFinished && !this.destroyed) this.destroy();
+    });
   }
 
   /** Everything acknowledged is written before 'finish'; a write that failed fails the stream. */
   override _final(cb: (err?: Error | null) => void): void {
-    const side = this.#side;
+    const side = (this as unknown as Sided)[kSide];
     side.whenIdle(() => cb(side.failed));
   }
 }
