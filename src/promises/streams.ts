@@ -47,7 +47,6 @@ export interface StreamHandle {
   read(buffer: ArrayBufferView, offset: number, length: number, position?: number | null): Promise<{ bytesRead: number }>;
   on(event: 'close', listener: () => void): unknown;
   once(event: 'close', listener: () => void): unknown;
-  removeListener(event: 'close', listener: () => void): unknown;
 }
 
 const [NODE_MAJOR, NODE_MINOR] = process.versions.node.split('.').map(Number);
@@ -167,6 +166,7 @@ class ReadAhead {
       // Positional: the read ahead must be the one asked for. At the current
       // position, reads ahead never ask for more than node will (both count
       // towards the same end), so the next one is always the right one.
+      // (node's ReadStream always reads into the start of its buffer: offset 0.)
       if (at >= 0 ? head.at === at && head.length === length && offset === 0 : head.length <= length && offset === 0) {
         this.queue.shift();
         if (head.n >= 0 || head.err !== null) this.hand(head, cb);
@@ -250,8 +250,6 @@ class ReadAhead {
       process.nextTick(cb, destroyedError('read'), 0, buf);
       return;
     }
-    // The next read ahead follows this one.
-    this.next = this.positional ? at + length : this.next;
     r.cb = cb;
   }
 
