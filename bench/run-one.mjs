@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Workload, combine, runPromiseLoops, runCallbackLoops, runSyncLoop, runBatchLoop } from './lib/measure.mjs';
+import { Workload, combine, runPromiseLoops, runCallbackLoops, runSyncLoop, runBatchLoop, runStreamLoop } from './lib/measure.mjs';
 
 const MARK = '@@RESULT ';
 
@@ -91,6 +91,8 @@ async function prepareCase(c, worker = 0) {
         return runSyncLoop({ op: impl.op, sync: impl.sync, w, timing });
       case 'batch':
         return runBatchLoop({ qd: c.qd, batch: impl.batch, sync: impl.sync, w, timing });
+      case 'stream':
+        return runStreamLoop({ open: impl.open, timing });
       default:
         throw new Error(`unknown style ${impl.style}`);
     }

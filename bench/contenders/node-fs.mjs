@@ -12,7 +12,22 @@ function check(n, want, what) {
   if (n !== want) throw new Error(`${what}: expected ${want} bytes, got ${n}`);
 }
 
+/**
+ * The stream workload: the first `span` bytes of the file as one stream after another (the
+ * default highWaterMark, 64 KiB; no start, so reads at the file position, as a plain
+ * createReadStream() does). fs-promises: a FileHandle's stream (the handle is opened before
+ * each stream, and the stream closes it); fs-callback:
+ * fs.createReadStream on a path.
+ */
+async function prepareStream(c, style) {
+  const end = c.span - 1;
+  if (style === 'fs-callback') return { style: 'stream', open: () => fs.createReadStream(c.file, { end }) };
+  if (style !== 'fs-promises' && style !== 'fs-libuv-io-uring') throw unsupported(c);
+  return { style: 'stream', open: async () => (await fsp.open(c.file, 'r')).createReadStream({ end }) };
+}
+
 export async function prepare(c, w) {
+  if (c.op === 'stream') return prepareStream(c, c.style ?? c.contender);
   switch (c.style ?? c.contender) {
     case 'fs-promises':
     case 'fs-libuv-io-uring':

@@ -60,7 +60,45 @@ export async function openRing(entries) {
   return { lib, ring };
 }
 
+/**
+ * The stream workload: uring-fs/promises' FileHandle.createReadStream(), the same options as
+ * node's (bench/contenders/node-fs.mjs). The drop-in runs on the thread's ring (getRing()),
+ * required to be io_uring (URING_FS_STRICT=1): a node:fs fallback is an error row.
+ */
+async function prepareStream(c) {
+  process.env.URING_FS_STRICT = '1';
+  const spec = process.env.URING_FS_MODULE
+    ? pathToFileURL(process.env.URING_FS_MODULE.replace(/index\.mjs$/, 'promises.mjs')).href
+    : 'uring-fs/promises';
+  let fsp;
+  let lib;
+  try {
+    fsp = await import(spec);
+    lib = await loadLibrary();
+  } catch (err) {
+    throw new Error(`cannot import '${spec}' (${err.code || err.message}); build it first (npm run build:native && npm run build:ts)`);
+  }
+  if (typeof fsp.open !== 'function') throw new Error(`'${spec}' has no open(): not the drop-in`);
+  let ring;
+  try {
+    ring = lib.getRing();
+  } catch (err) {
+    throw new Error(`io_uring ring could not be created: ${err.message}`);
+  }
+  if (ring.backend !== 'io_uring') throw new Error(`ring fell back to node:fs (${ring.fallbackReason}); not measuring that as uring-fs`);
+  const end = c.span - 1;
+  return {
+    style: 'stream',
+    open: async () => (await fsp.open(c.file, 'r')).createReadStream({ end }),
+    facts: () => ringFacts(ring),
+  };
+}
+
 export async function prepare(c, w) {
+  if (c.op === 'stream') {
+    if (c.contender !== 'uring-fs') throw new Error(`${c.contender} has no stream workload`);
+    return prepareStream(c);
+  }
   const entries = Math.max(256, 2 ** Math.ceil(Math.log2(c.qd * 2)));
   const { lib, ring } = await openRing(entries);
   const batched = c.contender === 'uring-fs-batch';

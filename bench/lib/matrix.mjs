@@ -22,8 +22,10 @@ export const NODE_FS = new Set(['fs-promises', 'fs-callback', 'fs-sync', 'fs-lib
 export const AUTO_LINE_STYLES = { 'fs-sync': (qd) => qd === 1, 'fs-callback': (qd) => qd > 1 };
 const lineStyles = (opts) => (opts.nodeStyles === 'auto' || opts.nodeStyles == null ? Object.keys(AUTO_LINE_STYLES) : opts.nodeStyles);
 /** Whether a contender runs at this depth under --node-styles (auto: see AUTO_LINE_STYLES). */
-function lineStyleAt(opts, style, line, qd) {
+function lineStyleAt(opts, style, line, qd, w) {
   if (line == null || !(opts.nodeStyles === 'auto' || opts.nodeStyles == null)) return true;
+  // A workload whose fastest node:fs call is not the depth's (streams: fs.createReadStream).
+  if (w?.lineStyles) return w.lineStyles.includes(style);
   return AUTO_LINE_STYLES[style]?.(qd) ?? true;
 }
 /** Other Node lines whose node:fs is measured too, by default (--node-lines). */
@@ -57,6 +59,11 @@ export const WORKLOADS = [
   { workload: 'randread', mode: 'direct', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, contenders: ALL },
   { workload: 'seqread', mode: 'hot', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'hot', contenders: ALL },
   { workload: 'seqread', mode: 'direct', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'direct', direct: true, contenders: ALL, optional: 'direct' },
+  // One Readable of the whole file (its first --span bytes), 64 KiB chunks (the default
+  // highWaterMark), consumed by a 'data' listener; a new stream at the end. One op = one chunk.
+  // fs-promises: node's FileHandle.createReadStream(), fs-callback: fs.createReadStream() (node's
+  // fastest stream; the other Node lines run it), uring-fs: uring-fs/promises' FileHandle.createReadStream().
+  { workload: 'stream', mode: 'hot', op: 'stream', access: 'seq', bs: [64 * KiB], qd: [1], quickQd: [1], data: 'read', cache: 'hot', contenders: ['fs-promises', 'fs-callback', 'uring-fs'], lineStyles: ['fs-callback'] },
   { workload: 'randwrite', mode: 'buffered', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'hot', contenders: ALL },
   { workload: 'randwrite', mode: 'fdatasync-32', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'hot', fdatasyncEvery: 32, contenders: ALL },
   { workload: 'randwrite', mode: 'direct', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'direct', direct: true, contenders: ALL, optional: 'direct' },
@@ -132,7 +139,7 @@ export function expand(opts, env) {
             for (const contender of names) {
               const { style, line } = splitContender(contender);
               if (!w.contenders.includes(style) || !wantContender(contender)) continue;
-              if (!named.has(contender) && !lineStyleAt(opts, style, line, qd)) continue;
+              if (!named.has(contender) && !lineStyleAt(opts, style, line, qd, w)) continue;
               const cell = {
                 workload: w.workload, mode: w.mode, bs, qd, workers, contender,
                 target: target?.writeFile ?? null, targetFs: target?.filesystem ?? null,

@@ -349,3 +349,29 @@ export async function runBatchLoop({ qd, batch, sync, w, timing }) {
   }
   return finish(rec, timing);
 }
+
+/**
+ * Stream style: one Readable at a time, consumed by a 'data' listener; each chunk is one op,
+ * timed from the previous chunk (or the stream's start). open() -> a Readable (or a promise of
+ * one); a new one when a
+ * stream ends, until the measured window is over (then the stream is destroyed and its 'close'
+ * awaited, so its handle is closed before the run reports).
+ */
+export async function runStreamLoop({ open, timing }) {
+  const rec = new Recorder(timing);
+  while (!rec.stopped) {
+    const s = await open();
+    await new Promise((resolve, reject) => {
+      let last = now();
+      let failed = null;
+      s.on('data', () => {
+        rec.done(last);
+        last = now();
+        if (rec.stopped && !s.destroyed) s.destroy();
+      });
+      s.on('error', (err) => (failed = err));
+      s.on('close', () => (failed ? reject(failed) : resolve()));
+    });
+  }
+  return finish(rec, timing);
+}

@@ -234,6 +234,7 @@ export function describeWorkload(g) {
   const what = {
     randread: 'random reads',
     seqread: 'sequential reads',
+    stream: 'a FileHandle read stream of the whole file, 64 KiB chunks, a \'data\' listener (one op = one chunk)',
     randwrite: 'random writes (into the suite\'s own write file)',
     smallfiles: 'open + read whole + close of 4 KiB files, 10,000 in rotation (one op = one file)',
     stat: 'stat of 10,000 paths in rotation',

@@ -29,6 +29,8 @@ import { normalizeRead, normalizeWrite, validateDataForReadv } from './args';
 import { readFileHandle, writeFileHandle } from './files';
 import type { ReadFileOptions, WriteFileOptions } from './files';
 import { closedError, nodeCheck } from './node';
+import { ReadStream, WriteStream, readLines, readableWebStream } from './streams';
+import type { ReadStreamOptions, ReadableWebStreamOptions, WriteStreamOptions } from './streams';
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
@@ -336,6 +338,31 @@ export class FileHandle extends EventEmitter {
 
   utimes(atime: fs.TimeLike, mtime: fs.TimeLike): Promise<void> {
     return this.#call('futimes', () => fdCall((cb) => fs.futimes(this[kFd], atime, mtime, cb)));
+  }
+
+  /** A Readable (node's fs.ReadStream) of the file, with reads ahead on the ring. */
+  createReadStream(options?: ReadStreamOptions | null): ReadStream {
+    return new ReadStream(this, options);
+  }
+
+  /** A Writable (node's fs.WriteStream) to the file, writing behind on the ring. */
+  createWriteStream(options?: WriteStreamOptions | null): WriteStream {
+    return new WriteStream(this, options);
+  }
+
+  /** A readline Interface over createReadStream(options), as node's. */
+  readLines(options?: ReadStreamOptions | null): import('node:readline').Interface {
+    return readLines(this, options);
+  }
+
+  /** A web ReadableStream of the file's bytes, as the running Node's. */
+  readableWebStream(options?: ReadableWebStreamOptions): import('node:stream/web').ReadableStream {
+    return readableWebStream(this, options);
+  }
+
+  /** @internal: close() was called and waits for operations in flight. */
+  get closing(): boolean {
+    return !!this.#closePromise;
   }
 
   /** @internal: whether a stream or web stream holds this handle. */
