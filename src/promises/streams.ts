@@ -27,7 +27,10 @@ import * as readline from 'node:readline';
 import { ReadableStream } from 'node:stream/web';
 
 import type { Engine } from '../engine';
-import { destroyedError, ERR_INVALID_ARG_TYPE, nodeError } from '../errors';
+import { basename } from 'node:path';
+
+import { argumentError, destroyedError, ownError } from '../errors';
+import { validateBoolean, validateObject } from '../validate';
 import { engineOf } from '../ops/define';
 import { loadBinding } from '../binding';
 import { FsyncOp } from '../ops/fsync';
@@ -65,7 +68,7 @@ function engine(): Engine {
 }
 
 function notImplemented(what: string): Error {
-  return nodeError(Error, 'ERR_METHOD_NOT_IMPLEMENTED', `The ${what} method is not implemented`);
+  return ownError('Error', 'ERR_METHOD_NOT_IMPLEMENTED', `The ${what} method is not implemented`, notImplemented);
 }
 
 /**
@@ -608,7 +611,7 @@ const ALWAYS_BYTES = NODE_MAJOR > 23 || (NODE_MAJOR === 23 && NODE_MINOR >= 8) |
 const HAS_AUTOCLOSE = NODE_MAJOR > 24 || (NODE_MAJOR === 24 && NODE_MINOR >= 2) || (NODE_MAJOR === 22 && NODE_MINOR >= 17);
 
 function invalidState(message: string): Error {
-  return nodeError(Error, 'ERR_INVALID_STATE', `Invalid state: ${message}`);
+  return ownError('Error', 'ERR_INVALID_STATE', `Invalid state: ${message}`, readableWebStream);
 }
 
 export interface ReadableWebStreamOptions {
@@ -626,11 +629,11 @@ export function readableWebStream(handle: StreamHandle, options: ReadableWebStre
   let bytes = true;
   let autoClose = false;
   if (ALWAYS_BYTES) {
-    if (options === null || typeof options !== 'object' || Array.isArray(options)) throw ERR_INVALID_ARG_TYPE('options', 'object', options);
+    validateObject(options, 'options');
     const type = options.type === undefined ? 'bytes' : options.type;
     if (HAS_AUTOCLOSE) {
       const ac = options.autoClose === undefined ? false : options.autoClose;
-      if (typeof ac !== 'boolean') throw ERR_INVALID_ARG_TYPE('options.autoClose', 'boolean', ac);
+      validateBoolean(ac, 'options.autoClose');
       autoClose = ac;
     }
     if (type !== 'bytes') {
@@ -638,7 +641,8 @@ export function readableWebStream(handle: StreamHandle, options: ReadableWebStre
     }
   } else {
     const type = (options as { type?: unknown }).type;
-    if (type !== undefined && typeof type !== 'string') throw ERR_INVALID_ARG_TYPE('options.type', 'string', type);
+    // node's validateString, reached through path.basename (its `path` check).
+    if (type !== undefined && typeof type !== 'string') throw argumentError(() => basename(type as never), type, 'options.type', 'path', readableWebStream);
     bytes = type === 'bytes';
   }
 
