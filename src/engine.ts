@@ -61,6 +61,13 @@ export class Engine {
   readonly #fdWait = new Map<number, Item[]>();
   /** Per fd: current-position ops begun and not yet settled. */
   readonly #curBusy = new Map<number, number>();
+  /**
+   * Per fd: ops running on node:fs (in its thread pool) and not yet settled. A
+   * close of the fd waits for them: a pool thread that has taken an op may not
+   * have made its syscall yet, and would find the fd closed (or another file
+   * with its number). On the ring the kernel holds each op's file instead.
+   */
+  readonly #fsBusy = new Map<number, number>();
   #retry: ReturnType<typeof setTimeout> | undefined;
   /** Free slots of the ring's registered (fixed) file table. */
   readonly #fixedFree: number[] = [];
@@ -303,7 +310,7 @@ export class Engine {
   // Admission: call order, the in-flight limit, current-position I/O.
 
   #enter(item: Item): void {
-    if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0) {
+    if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0 || this.#fsBusy.size !== 0) {
       const fd = this.#blockedOn(item);
       if (fd >= 0) {
         this.#waitOn(fd, item);
@@ -342,6 +349,7 @@ export class Engine {
     const { fd } = op;
     if (fd < 0) return -1;
     if (this.#fdWait.has(fd)) return fd;
+    if (op.closesFd && this.#fsBusy.has(fd)) return fd;
     return op.curFd >= 0 && this.#curBusy.has(fd) ? fd : -1;
   }
 
@@ -385,6 +393,11 @@ export class Engine {
       return;
     }
     this.#curBusy.delete(fd);
+    this.#drain(fd);
+  }
+
+  /** What waits on `fd` enters again, in order (and waits again if still held up). */
+  #drain(fd: number): void {
     const q = this.#fdWait.get(fd);
     if (q === undefined) return;
     this.#fdWait.delete(fd);
@@ -395,7 +408,7 @@ export class Engine {
     const backlog = this.#backlog;
     while (this.#head < backlog.length) {
       const item = backlog[this.#head] as Item;
-      if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0) {
+      if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0 || this.#fsBusy.size !== 0) {
         const fd = this.#blockedOn(item);
         if (fd >= 0) {
           backlog[this.#head++] = undefined;
@@ -422,7 +435,7 @@ export class Engine {
       if (op.takesFixedFile) {
         const reg = this.#registered.get(op.fd);
         if (reg !== undefined) op.fixedSlot = reg;
-      } else if (op.releasesRegistration && !this.#holdFlush) {
+      } else if (op.closesFd && !this.#holdFlush) {
         // (A chain released its closes' registrations before it was staged.)
         this.unregisterFile(op.fd);
       }
@@ -457,7 +470,7 @@ export class Engine {
     if (this.#registered.size !== 0) {
       // A close in the chain ends its fd's registration now: the chain's own ops
       // before it then use the fd itself, still open until the close runs.
-      for (const op of ops) if (op.releasesRegistration && op.fd >= 0) this.unregisterFile(op.fd);
+      for (const op of ops) if (op.closesFd && op.fd >= 0) this.unregisterFile(op.fd);
     }
     const s = this.#stager as Stager;
     const first = this.#nStaged;
@@ -573,18 +586,29 @@ export class Engine {
 
   #runFs(op: Op): void {
     this.fsInflight++;
+    const fd = op.fd >= 0 && !op.closesFd ? op.fd : -1;
+    if (fd >= 0) this.#fsBusy.set(fd, (this.#fsBusy.get(fd) ?? 0) + 1);
+    const done = (): void => {
+      this.fsInflight--;
+      if (fd >= 0) {
+        const n = (this.#fsBusy.get(fd) ?? 1) - 1;
+        if (n > 0) this.#fsBusy.set(fd, n);
+        else {
+          this.#fsBusy.delete(fd);
+          this.#drain(fd);
+        }
+      }
+      if (op.curFd >= 0) this.#release(op.curFd);
+      if (this.#onDrained) this.#checkDrained();
+    };
     op.viaFs().then(
       (value) => {
-        this.fsInflight--;
         op.resolve(value);
-        if (op.curFd >= 0) this.#release(op.curFd);
-        if (this.#onDrained) this.#checkDrained();
+        done();
       },
       (err: unknown) => {
-        this.fsInflight--;
         op.reject(err);
-        if (op.curFd >= 0) this.#release(op.curFd);
-        if (this.#onDrained) this.#checkDrained();
+        done();
       },
     );
   }

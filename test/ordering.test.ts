@@ -171,6 +171,29 @@ describe('I/O at the current position', () => {
   });
 });
 
+describe('a close and the ops called before it on the fd', () => {
+  it('on node:fs, the close waits for them (a pool thread may not have made its syscall yet)', async () => {
+    // A read that blocks in the thread pool (a FIFO with nothing in it), then a close.
+    const { rfd, wfd } = emptyFifo(false);
+    const buf = Buffer.alloc(4);
+    let order = '';
+    const read = ring.read(rfd, buf, -1).then((n) => {
+      order += 'read ';
+      return n;
+    });
+    const close = ring.close(rfd).then(() => {
+      order += 'close ';
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    if (ring.backend === 'fs') expect(order).toBe(''); // the close is still waiting
+    fs.writeSync(wfd, 'data');
+    await withTimeout(Promise.all([read, close]), 5000, 'read then close');
+    // On the ring the close may finish first: the kernel holds the read's file.
+    if (ring.backend === 'fs') expect(order).toBe('read close ');
+    expect(buf.toString()).toBe('data');
+  });
+});
+
 describe('when the kernel will not take more SQEs', () => {
   it('5,000 reads on a 2-entry ring all succeed, each with its own bytes', async () => {
     const small = new Ring({ entries: 2 });

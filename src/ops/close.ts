@@ -19,8 +19,8 @@ export class CloseOp extends Op<void> {
   /** A fixed-file slot to empty instead of an fd, or -1. */
   directSlot = -1;
 
-  /** Closing an fd releases its registration (registerFile) before the close is issued. */
-  override get releasesRegistration(): boolean {
+  /** Closing an fd (not a registered-file slot). */
+  override get closesFd(): boolean {
     return this.directSlot < 0;
   }
 

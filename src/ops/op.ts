@@ -41,8 +41,8 @@ export abstract class Op<T = unknown> {
    */
   fixedSlot = -1;
 
-  /** True when issuing this op ends its fd's registration (close). */
-  get releasesRegistration(): boolean {
+  /** True when this op closes its fd (close): it ends the fd's registration, and waits for node:fs ops on the fd. */
+  get closesFd(): boolean {
     return false;
   }
 
