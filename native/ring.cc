@@ -79,6 +79,7 @@ napi_value Ring::Define(napi_env env) {
        nullptr},
       {"installFile", nullptr, Call<&Ring::InstallFile>, nullptr, nullptr, nullptr, napi_default,
        nullptr},
+      {"cancel", nullptr, Call<&Ring::Cancel>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"shutdown", nullptr, Call<&Ring::Close>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value cons = nullptr;
@@ -257,7 +258,7 @@ int Ring::PrepStaged(uint32_t k, io_uring_sqe* sqe, const napi_value* given) {
   uint32_t slot = static_cast<uint32_t>(d[kTag]) & 0xffff;
   if (op >= kOpCount) return -EINVAL;
   OpArgs args{env_,          d + kFirstInt, stage_f64_ + kStageFloats * k, static_cast<uint32_t>(d[kInt64Mask]),
-              staged_objects_, kStageObjects * k, slots_[slot]};
+              staged_objects_, kStageObjects * k, slots_[slot].iov};
   args.given = given;
   return kPreps[op](args, sqe);
 }
@@ -291,23 +292,30 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
     uint32_t tag = static_cast<uint32_t>(d[kTag]);
     uint32_t slot = tag & 0xffff;
     uint32_t flags = (tag >> 16) & kSqeFlagsMask;
+    bool timed = (static_cast<uint32_t>(d[kInt64Mask]) & kHasTimeout) != 0;
     if (chain_left == 0) {
       if (fault_sqe_ && ++fault_sqe_n_ % fault_sqe_ == 0) return Napi::Number::New(env, k);
       chain_failed = false;
+      // The unit queued whole: a chain (records linked to the next), or one
+      // record; an op with a timeout takes two SQEs (itself and the timeout).
       chain_left = 1;
-      while (k + chain_left - 1 < n - 1 &&
-             ((static_cast<uint32_t>(stage_i32_[kStageInts * (k + chain_left - 1) + kTag]) >> 16) & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK))) {
+      uint32_t sqes = 0;
+      for (;;) {
+        const int32_t* r = stage_i32_ + kStageInts * (k + chain_left - 1);
+        sqes += (static_cast<uint32_t>(r[kInt64Mask]) & kHasTimeout) ? 2 : 1;
+        bool linked = (static_cast<uint32_t>(r[kTag]) >> 16) & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+        if (!linked || k + chain_left - 1 >= n - 1) break;
         chain_left++;
       }
-      if (chain_left > 1) {
-        if (chain_left > ring_.sq.ring_entries) {
+      if (sqes > 1) {
+        if (sqes > ring_.sq.ring_entries) {
           for (uint32_t j = 0; j < chain_left; j++) stage_i32_[kStageInts * (k + j) + kOp] = -EINVAL;
           k += chain_left - 1;
           chain_left = 0;
           continue;
         }
-        if (io_uring_sq_space_left(&ring_) < chain_left) Submit();
-        if (io_uring_sq_space_left(&ring_) < chain_left) return Napi::Number::New(env, k);
+        if (io_uring_sq_space_left(&ring_) < sqes) Submit();
+        if (io_uring_sq_space_left(&ring_) < sqes) return Napi::Number::New(env, k);
       }
     }
     bool last_of_chain = --chain_left == 0;
@@ -331,7 +339,21 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
       chain_failed = !last_of_chain;
       continue;
     }
-    sqe->flags |= flags;
+    if (timed) {
+      // The op links to its timeout, which carries the op's own link to the
+      // next member (a chain goes on after the op, or is cut by the timeout).
+      sqe->flags |= flags | IOSQE_IO_LINK;
+      int32_t ms = d[kTimeoutInt] < 0 ? 0 : d[kTimeoutInt];
+      __kernel_timespec& ts = slots_[slot].ts;
+      ts.tv_sec = ms / 1000;
+      ts.tv_nsec = static_cast<long long>(ms % 1000) * 1000000;
+      io_uring_sqe* tsqe = io_uring_get_sqe(&ring_);  // room was reserved with the op's
+      io_uring_prep_link_timeout(tsqe, &ts, 0);
+      io_uring_sqe_set_data64(tsqe, kInternal);
+      tsqe->flags |= flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
+    } else {
+      sqe->flags |= flags;
+    }
     io_uring_sqe_set_data64(sqe, (static_cast<uint64_t>(static_cast<uint32_t>(d[kGen])) << 32) | slot);
     busy_[slot] = 1;
     d[kOp] = 0;
@@ -365,6 +387,27 @@ Napi::Value Ring::InstallFile(const Napi::CallbackInfo& info) {
   }
   int rc = io_uring_register_files_update(&ring_, slot, &fd, 1);
   return Napi::Number::New(env, rc < 0 ? rc : 0);
+}
+
+// cancel(slot, gen) -> 0 or -errno: asks the kernel to cancel the op in that
+// slot (IORING_OP_ASYNC_CANCEL by user_data, Linux 5.5). The op then completes
+// with -ECANCELED, or with its own result if it was past cancelling; either
+// way its CQE comes, and only then is anything it uses let go of.
+Napi::Value Ring::Cancel(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  uint32_t slot = 0, gen = 0;
+  if (napi_get_value_uint32(env, info[0], &slot) != napi_ok || napi_get_value_uint32(env, info[1], &gen) != napi_ok ||
+      slot >= busy_.size()) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  if (!busy_[slot]) return Napi::Number::New(env, -ENOENT);
+  io_uring_sqe* sqe = GetSqe();
+  if (!sqe) return Napi::Number::New(env, -EBUSY);
+  io_uring_prep_cancel64(sqe, (static_cast<uint64_t>(gen) << 32) | slot, 0);
+  io_uring_sqe_set_data64(sqe, kInternal);
+  if (!in_prepare_ && handles_) uv_idle_start(&handles_->idle, OnIdle);
+  return Napi::Number::New(env, 0);
 }
 
 // flush(): submit now rather than at the end of the loop turn.

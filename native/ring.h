@@ -52,6 +52,7 @@ class Ring {
   Napi::Value Flush(const Napi::CallbackInfo& info);
   Napi::Value CancelAll(const Napi::CallbackInfo& info);
   Napi::Value InstallFile(const Napi::CallbackInfo& info);
+  Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   static napi_value New(napi_env env, napi_callback_info cbinfo);
@@ -89,7 +90,7 @@ class Ring {
   uint32_t fixed_files_ = 0;  // size of the registered (sparse) file table, 0 if none
   uint32_t inflight_ = 0;
   Handles* handles_ = nullptr;
-  std::vector<std::vector<iovec>> slots_;  // per slot: iovecs the kernel may read until the CQE
+  std::vector<SlotStore> slots_;           // per slot: what the kernel may read until the CQE
   std::vector<uint8_t> busy_;              // per slot: an SQE is out and its CQE has not come
   Napi::FunctionReference on_complete_;   // strong only while ops are in flight
   Napi::ObjectReference results_ref_;     // the Int32Array CQEs are copied into

@@ -30,6 +30,17 @@ constexpr uint32_t kStageInts = 8;
 constexpr uint32_t kStageFloats = 4;
 constexpr uint32_t kStageObjects = 2;
 enum StageField : uint32_t { kTag = 0, kGen = 1, kOp = 2, kInt64Mask = 3, kFirstInt = 4 };
+// A bit of the int64Mask field: the op gets a linked timeout (IORING_OP_LINK_TIMEOUT,
+// Linux 5.5) of I3 milliseconds. No op uses I3 for itself.
+constexpr uint32_t kHasTimeout = 1u << 8;
+constexpr uint32_t kTimeoutInt = kFirstInt + 3;
+
+// What a slot keeps for the kernel until its op's CQE: iovec arrays (readv,
+// writev) and the linked timeout's timespec (read when the SQE is submitted).
+struct SlotStore {
+  std::vector<iovec> iov;
+  __kernel_timespec ts{};
+};
 
 struct OpArgs {
   napi_env env;
