@@ -158,6 +158,36 @@ describe('I/O at the current position', () => {
     expect(await withTimeout(Promise.all([first, second]), 5000, 'FIFO reads')).toEqual([4, 4]);
   });
 
+  // Found by the soak (scripts/soak.mjs, seed 1): a current-position write that
+  // completed in one piece used to lseek its fd when it settled, to put the
+  // position "where write(2) leaves it". By then a close called after it had
+  // run and an open had been given the same fd number: the unrelated file's
+  // position moved to 4096.
+  it('write, close, open without awaiting: the file opened on the recycled fd number starts at position 0', async () => {
+    const a = fx.path();
+    const b = fx.path();
+    fs.writeFileSync(a, Buffer.alloc(8192));
+    fs.writeFileSync(b, Buffer.concat([Buffer.from('B'), Buffer.alloc(8191, 'b')]));
+    let recycled = 0;
+    for (let round = 0; round < 20; round++) {
+      const fd = await ring.open(a, 'r+');
+      const written = ring.write(fd, Buffer.alloc(4096, 'w'));
+      const closed = ring.close(fd);
+      const opened = ring.open(b, 'r');
+      const [n, , fd2] = await Promise.all([written, closed, opened]);
+      fx.track(fd2);
+      expect(n).toBe(4096);
+      if (fd2 === fd) recycled++;
+      const first = Buffer.alloc(1);
+      expect(fs.readSync(fd2, first, 0, 1, null), `round ${round}`).toBe(1);
+      expect(first.toString(), `round ${round}: a read at the new fd's current position`).toBe('B');
+      expect(/pos:\s+(\d+)/.exec(fs.readFileSync(`/proc/self/fdinfo/${fd2}`, 'utf8'))?.[1], `round ${round}`).toBe('1');
+      fs.closeSync(fd2);
+    }
+    // The case only bites when the number is reused, which Linux does (lowest free fd).
+    expect(recycled).toBeGreaterThan(0);
+  });
+
   it('ops after a waiting position-less op on the same fd wait behind it (close last)', async () => {
     const { rfd, wfd } = emptyFifo(false);
     const a = Buffer.alloc(3);
