@@ -115,6 +115,17 @@ describe('fallocate: errors (as fallocate(2) gives them, shaped as node:fs error
     expectBytes(fs.readFileSync(p), pattern(100));
   });
 
+  // Found by the differential fuzzer: the node:fs emulation checked len and mode
+  // before the fd, where fallocate(2) looks the fd up first (then EINVAL, then
+  // EOPNOTSUPP, then EBADF for an fd not open for writing).
+  itFs('EBADF before EINVAL and EOPNOTSUPP on a never-open fd; EINVAL before EBADF on a read-only one', async () => {
+    expectSameError(await rejectionOf(() => ring.fallocate(NEVER_OPEN_FD, 0, 0)), systemError('EBADF', 'fallocate'));
+    expectSameError(await rejectionOf(() => ring.fallocate(NEVER_OPEN_FD, 0, 10, PUNCH_HOLE)), systemError('EBADF', 'fallocate'));
+    const { fd } = patternFile(100, 'r');
+    expectSameError(await rejectionOf(() => ring.fallocate(fd, 0, 0)), systemError('EINVAL', 'fallocate'));
+    expectSameError(await rejectionOf(() => ring.fallocate(fd, 0, 10, PUNCH_HOLE)), systemError('EOPNOTSUPP', 'fallocate'));
+  });
+
   it('ENODEV on /dev/null', async () => {
     const fd = fx.openSync('/dev/null', 'w');
     expectSameError(await rejectionOf(() => ring.fallocate(fd, 0, 10)), systemError('ENODEV', 'fallocate'));

@@ -60,11 +60,13 @@ async function emulateFallocate(fd: number, offset: number, len: number, mode: n
   const KEEP_SIZE = 0x01;
   const PUNCH_HOLE = 0x02;
   const ZERO_RANGE = 0x10;
+  // fallocate(2)'s order: the fd is looked up (EBADF), then the range (EINVAL)
+  // and the mode (EOPNOTSUPP) are checked, then that the fd is open for writing.
+  const st = await call<Stats>((cb) => fs.fstat(fd, cb));
   if (len <= 0 || offset < 0) throw uvError(-22, 'fallocate');
   if ((mode & ~(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE)) !== 0 || (mode & PUNCH_HOLE && !(mode & KEEP_SIZE))) {
     throw uvError(-95, 'fallocate');
   }
-  const st = await call<Stats>((cb) => fs.fstat(fd, cb));
   // fallocate(2) needs an fd open for writing (EBADF otherwise) whatever the
   // mode; a zero-length write checks exactly that and changes nothing.
   await call<number>((cb) => fs.write(fd, Buffer.alloc(0), 0, 0, null, cb));
