@@ -83,6 +83,21 @@ describe('fallocate: results', () => {
     await ring.fallocate(fd, 0, 64);
     expect(fs.statSync(p).size).toBe(64);
   });
+
+  // Found by the differential fuzzer: on node:fs the emulation zeroed the range
+  // with pwrite, which an O_APPEND fd turns into appends (the file grew by the
+  // range's length instead of having it zeroed).
+  for (const flags of ['a', 'a+']) {
+    it(`PUNCH_HOLE | KEEP_SIZE and ZERO_RANGE on an '${flags}' fd zero the range in place`, async () => {
+      const { p, fd } = patternFile(10000, flags);
+      await ring.fallocate(fd, 1000, 2000, PUNCH_HOLE | KEEP_SIZE);
+      await ring.fallocate(fd, 5000, 1000, 0x10);
+      const want = pattern(10000);
+      want.fill(0, 1000, 3000);
+      want.fill(0, 5000, 6000);
+      expectBytes(fs.readFileSync(p), want);
+    });
+  }
 });
 
 describe('fallocate: errors (as fallocate(2) gives them, shaped as node:fs errors)', () => {
