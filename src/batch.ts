@@ -161,8 +161,8 @@ function runUnlinked(engine: Engine, ops: Op<BatchValue>[]): Promise<BatchResult
 function refusedAtSubmission(op: Op<BatchValue>): boolean {
   if (op.native === 'openat') return true;
   if (op.fd >= 0) return false; // fstat's empty path goes with AT_EMPTY_PATH
-  const { cpath, cdest } = op as unknown as { cpath?: unknown; cdest?: unknown };
-  for (const p of [cpath, cdest]) {
+  const { cpath, cdest, clink } = op as unknown as { cpath?: unknown; cdest?: unknown; clink?: unknown };
+  for (const p of [cpath, cdest, clink]) {
     if (p instanceof Uint8Array && (p.length <= 1 || p.length > 4096)) return true;
   }
   return false;
