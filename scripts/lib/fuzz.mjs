@@ -276,7 +276,7 @@ function checkedPosition(ctx, kind, fd, v, raw) {
 const SYSCALL = {
   open: 'open', close: 'close', read: 'read', readv: 'read', write: 'write', writev: 'write', fsync: 'fsync',
   fdatasync: 'fdatasync', fstat: 'fstat', stat: 'stat', lstat: 'lstat', ftruncate: 'ftruncate', fallocate: 'fallocate',
-  unlink: 'unlink', rmdir: 'rmdir', mkdir: 'mkdir', rename: 'rename', nop: 'nop',
+  unlink: 'unlink', rmdir: 'rmdir', mkdir: 'mkdir', rename: 'rename', nop: 'nop', symlink: 'symlink', link: 'link',
 };
 
 function cancelledError(kind, pathArg, destArg) {
@@ -496,7 +496,7 @@ export class Fuzzer {
 const WEIGHTS = {
   open: 10, close: 5, read: 12, write: 12, readv: 6, writev: 6, fsync: 2, fdatasync: 2, fstat: 4, stat: 3, lstat: 2,
   ftruncate: 4, fallocate: 2, unlink: 2, rmdir: 1, mkdir: 2, rename: 3, nop: 1, readFile: 2, readMany: 3, writeMany: 3,
-  batch: 6, chain: 6,
+  batch: 6, chain: 6, symlink: 2, link: 2, register: 2,
 };
 
 function generate(r, state) {
@@ -539,7 +539,15 @@ function generate(r, state) {
     case 'mkdir':
       return { op, path: genPath(r), options: enc(r.pick([undefined, 0o755, '700', { recursive: true }, { mode: 0o700 }, { recursive: 'yes' }])) };
     case 'rename':
+    case 'link':
       return { op, path: genPath(r), dest: genPath(r) };
+    case 'symlink':
+      // The target is stored as given: a name, a twin path, or nothing.
+      return { op, target: r.chance(0.5) ? { raw: r.pick(['f0', 'nope', 'd0/f4', '../x', '']) } : genPath(r), path: genPath(r) };
+    case 'register': {
+      const open = state.slots.map((sl, i) => (sl.R !== null ? i : -1)).filter((i) => i >= 0);
+      return { op, fd: { slot: open.length ? r.pick(open) : r.int(SLOTS) }, unregister: r.chance(0.3) };
+    }
     case 'readFile':
       return { op, path: genPath(r), options: enc(r.pick([undefined, 'utf8', { encoding: 'latin1' }, { flag: 'r' }, { encoding: 'bogus' }, null])) };
     case 'readMany':
@@ -571,9 +579,9 @@ function generate(r, state) {
   }
 }
 
-const ENTRY_WEIGHTS = { read: 6, write: 6, readv: 2, writev: 2, fsync: 1, fdatasync: 1, fstat: 2, stat: 2, lstat: 1, open: 2, close: 1, ftruncate: 1, unlink: 1, rename: 1, mkdir: 1, rmdir: 1, nop: 1 };
+const ENTRY_WEIGHTS = { read: 6, write: 6, readv: 2, writev: 2, fsync: 1, fdatasync: 1, fstat: 2, stat: 2, lstat: 1, open: 2, close: 1, ftruncate: 1, unlink: 1, rename: 1, mkdir: 1, rmdir: 1, nop: 1, symlink: 1, link: 1 };
 const FD_WRITERS = new Set(['write', 'writev', 'ftruncate', 'close']);
-const NS_WRITERS = new Set(['open', 'unlink', 'rename', 'mkdir', 'rmdir']);
+const NS_WRITERS = new Set(['open', 'unlink', 'rename', 'mkdir', 'rmdir', 'symlink', 'link']);
 
 function genEntries(r, state, link) {
   const n = r.range(1, 8);
@@ -621,7 +629,11 @@ function genEntries(r, state, link) {
         e = { op: kind, path: genPath(r), mode: enc(r.pick([undefined, 0o755, '700'])) };
         break;
       case 'rename':
+      case 'link':
         e = { op: kind, path: genPath(r), dest: genPath(r) };
+        break;
+      case 'symlink':
+        e = { op: kind, target: { raw: r.pick(['f0', 'nope', '']) }, path: genPath(r) };
         break;
       default:
         e = { op: kind, path: genPath(r) };
@@ -735,6 +747,16 @@ async function viaRing(ctx, step) {
       return { out: await settle(() => ring.mkdir(R.p(step.path), dec(step.options))) };
     case 'rename':
       return { out: await settle(() => ring.rename(R.p(step.path), R.p(step.dest))) };
+    case 'link':
+      return { out: await settle(() => ring.link(R.p(step.path), R.p(step.dest))) };
+    case 'symlink':
+      return { out: await settle(() => ring.symlink(R.p(step.target), R.p(step.path))) };
+    case 'register': {
+      // The ring's own business (no node:fs counterpart): it must answer with a boolean, never throw, for an open fd.
+      const fd = fdOf('R', step.fd, state);
+      if (fd.raw) return { out: { ok: true, value: 'skip' } };
+      return { out: await settle(() => (step.unregister ? ring.unregisterFile(fd.fd) : ring.registerFile(fd.fd))) };
+    }
     case 'nop':
       return { out: await settle(() => ring.nop()) };
     case 'readFile':
@@ -792,9 +814,13 @@ function ringEntry(ctx, e) {
       entry.mode = dec(e.mode);
       break;
     case 'rename':
+    case 'link':
       entry.from = R.p(e.path);
       entry.to = R.p(e.dest);
       delete entry.path;
+      break;
+    case 'symlink':
+      entry.target = R.p(e.target);
       break;
     default:
       break;
@@ -897,6 +923,14 @@ async function single(ctx, twin, e, scratch = false) {
     case 'rename':
       out = await settle(() => (prom ? fsp.rename(p(e.path), p(e.dest)) : cb((k) => fs.rename(p(e.path), p(e.dest), k))));
       break;
+    case 'link':
+      out = await settle(() => (prom ? fsp.link(p(e.path), p(e.dest)) : cb((k) => fs.link(p(e.path), p(e.dest), k))));
+      break;
+    case 'symlink':
+      out = await settle(() => (prom ? fsp.symlink(p(e.target), p(e.path)) : cb((k) => fs.symlink(p(e.target), p(e.path), k))));
+      break;
+    case 'register':
+      return { skip: true };
     case 'nop':
       out = { ok: true, value: undefined };
       break;
@@ -957,7 +991,9 @@ async function batchVia(ctx, twin, step, cResults = null) {
   let broken = false;
   for (const e of step.entries) {
     if (broken) {
-      results.push({ status: 'rejected', reason: cancelledError(e.op, e.path ? (twin === 'C' ? ctx.Cb : ctx.P).p(e.path) : undefined, e.op === 'rename' ? (twin === 'C' ? ctx.Cb : ctx.P).p(e.dest) : undefined) });
+      const T = twin === 'C' ? ctx.Cb : ctx.P;
+      const [cp, cd] = e.op === 'symlink' ? [T.p(e.target), T.p(e.path)] : [e.path ? T.p(e.path) : undefined, e.op === 'rename' || e.op === 'link' ? T.p(e.dest) : undefined];
+      results.push({ status: 'rejected', reason: cancelledError(e.op, cp, cd) });
       // A cancelled read never touched its views.
       if (e.op === 'read' && ELEM[e.view.k]) bytes.push(viewBytes(makeView(e.view)));
       if (e.op === 'readv' && Array.isArray(e.views)) bytes.push(...makeViews(e.views).map(viewBytes));
@@ -1027,6 +1063,11 @@ async function runStep(ctx, step) {
     r = await viaRing(ctx, step);
     c = await manyVia(ctx, 'C', step);
     p = await manyVia(ctx, 'P', step);
+  } else if (step.op === 'register') {
+    r = await viaRing(ctx, step);
+    if (!r.out.ok) return `registerFile threw for an open fd: ${r.out.err?.message}`;
+    if (r.out.value !== 'skip' && typeof r.out.value !== 'boolean') return `registerFile returned ${String(r.out.value)}`;
+    return null;
   } else {
     r = await viaRing(ctx, step);
     c = await single(ctx, 'C', step);
@@ -1244,7 +1285,7 @@ function snapshot(root) {
       const r = rel ? `${rel}/${name}` : name;
       const st = fs.lstatSync(path.join(root, r));
       const item = { name: r, mode: st.mode, size: st.size, nlink: st.nlink };
-      if (st.isSymbolicLink()) item.link = fs.readlinkSync(path.join(root, r));
+      if (st.isSymbolicLink()) item.link = replaceRoot(fs.readlinkSync(path.join(root, r)), root);
       else if (st.isFile()) {
         if (st.size <= 4 << 20) item.data = fs.readFileSync(path.join(root, r));
         else {
