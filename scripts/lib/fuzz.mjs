@@ -542,8 +542,9 @@ function generate(r, state) {
     case 'link':
       return { op, path: genPath(r), dest: genPath(r) };
     case 'symlink':
-      // The target is stored as given: a name, a twin path, or nothing.
-      return { op, target: r.chance(0.5) ? { raw: r.pick(['f0', 'nope', 'd0/f4', '../x', '']) } : genPath(r), path: genPath(r) };
+      // The target is stored as given: a name, a twin path, or nothing (never
+      // one that leaves the twin's tree, which the three twins would share).
+      return { op, target: r.chance(0.5) ? { raw: r.pick(['f0', 'nope', 'd0/f4', '']) } : genPath(r), path: genPath(r) };
     case 'register': {
       const open = state.slots.map((sl, i) => (sl.R !== null ? i : -1)).filter((i) => i >= 0);
       return { op, fd: { slot: open.length ? r.pick(open) : r.int(SLOTS) }, unregister: r.chance(0.3) };
