@@ -66,7 +66,9 @@ class Ring {
   // arms the retry timer so queued SQEs never wait for a wakeup that cannot come.
   void SubmitOrRetry();
   int PrepStaged(uint32_t k, io_uring_sqe* sqe, const napi_value* given);
-  void Reap();
+  // Hands completions to JavaScript until none are left or `budget` have been
+  // (kReapBudget, ring.cc); returns how many.
+  uint32_t Reap(uint32_t budget);
   bool NeedsFlush() const;
   bool HasCompletions() const;
   void CancelInFlight();

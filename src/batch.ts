@@ -171,6 +171,25 @@ function runUnlinked(engine: Engine, ops: Op<BatchValue>[]): Promise<BatchResult
   return all;
 }
 
+/**
+ * Whether the kernel may refuse `op` when its SQE is submitted rather than
+ * when it runs: io_uring copies a path in at submission (an empty one fails
+ * ENOENT, one of PATH_MAX bytes or more ENAMETOOLONG) and openat checks its
+ * flags there. A member refused at submission makes the kernel fail the
+ * members linked before it with ECANCELED although they never ran (seen on
+ * Linux 6.18: [write, stat('')] gave ECANCELED, ENOENT), so such an op begins a
+ * kernel group of its own, after the members before it have succeeded.
+ */
+function refusedAtSubmission(op: Op<BatchValue>): boolean {
+  if (op.native === 'openat') return true;
+  if (op.fd >= 0) return false; // fstat's empty path goes with AT_EMPTY_PATH
+  const { cpath, cdest, clink } = op as unknown as { cpath?: unknown; cdest?: unknown; clink?: unknown };
+  for (const p of [cpath, cdest, clink]) {
+    if (p instanceof Uint8Array && (p.length <= 1 || p.length > 4096)) return true;
+  }
+  return false;
+}
+
 function isEmptyRead(op: Op<BatchValue>): boolean {
   return op.native === 'read' && (op as unknown as { view: ArrayBufferView }).view.byteLength === 0;
 }
@@ -185,14 +204,22 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
   let i = 0;
   while (i < ops.length) {
     if (engine.destroyed) break;
+    if (isEmptyRead(ops[i])) {
+      // As fs.read: 0, without a syscall (the kernel would check the fd first).
+      ops[i++].resolve(0);
+      continue;
+    }
     let end = i;
     if (engine.onRing(ops[i])) {
       // A kernel group ends at the SQ limit, before an op that runs on node:fs,
       // after an op whose failure the kernel does not propagate down the link,
       // and after a write too big for one SQE (JavaScript checks the result, or
-      // waits for the continuation, before the chain goes on).
+      // waits for the continuation, before the chain goes on); and before an
+      // empty read or an op the kernel may refuse at submission.
       while (end < ops.length && end - i < engine.groupLimit && engine.onRing(ops[end])) {
-        const op = ops[end++];
+        const op = ops[end];
+        if (end > i && (isEmptyRead(op) || refusedAtSubmission(op))) break;
+        end++;
         if (!op.breaksLink || op.needsContinuation) break;
       }
       engine.startLinked(ops.slice(i, end));

@@ -56,6 +56,7 @@ export class Engine {
   #inReap = false;
   #afterReap: (() => void)[] = [];
   #backlog: (Item | undefined)[] = [];
+  #pumping = false;
   #head = 0;
   /** Per fd: what waits for a current-position op on that fd, in call order. */
   readonly #fdWait = new Map<number, Item[]>();
@@ -310,6 +311,12 @@ export class Engine {
   // Admission: call order, the in-flight limit, current-position I/O.
 
   #enter(item: Item): void {
+    // Behind what waits already, so nothing on an fd overtakes an earlier call
+    // on it that is still in the backlog (#pump routes it on, in order).
+    if (this.#head < this.#backlog.length) {
+      this.#backlog.push(item);
+      return;
+    }
     if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0 || this.#fsBusy.size !== 0) {
       const fd = this.#blockedOn(item);
       if (fd >= 0) {
@@ -317,9 +324,7 @@ export class Engine {
         return;
       }
     }
-    if (this.#head < this.#backlog.length) {
-      this.#backlog.push(item);
-    } else if (Array.isArray(item)) {
+    if (Array.isArray(item)) {
       if (this.inflight + item.length <= this.cap) this.#begin(item);
       else this.#backlog.push(item);
     } else if (!this.onRing(item)) {
@@ -347,7 +352,7 @@ export class Engine {
 
   #blockedOp(op: Op): number {
     const { fd } = op;
-    if (fd < 0) return -1;
+    if (fd < 0 || op.holdsFd) return -1;
     if (this.#fdWait.has(fd)) return fd;
     if (op.closesFd && this.#fsBusy.has(fd)) return fd;
     return op.curFd >= 0 && this.#curBusy.has(fd) ? fd : -1;
@@ -367,11 +372,13 @@ export class Engine {
 
   #begin(item: Item): void {
     if (Array.isArray(item)) {
-      for (const op of item) if (op.curFd >= 0) this.#acquire(op.curFd);
+      for (const op of item) if (op.curFd >= 0 && !op.holdsFd) this.#acquire(op.curFd);
+      for (const op of item) op.holdsFd = false;
       this.#issueLinked(item);
       return;
     }
-    if (item.curFd >= 0) this.#acquire(item.curFd);
+    if (item.curFd >= 0 && !item.holdsFd) this.#acquire(item.curFd);
+    item.holdsFd = false;
     if (this.onRing(item)) {
       this.#issue(item);
     } else {
@@ -401,10 +408,28 @@ export class Engine {
     const q = this.#fdWait.get(fd);
     if (q === undefined) return;
     this.#fdWait.delete(fd);
-    for (const item of q) this.#enter(item);
+    if (this.#head < this.#backlog.length) {
+      // Each of these was called before everything in the backlog: they go first, in order.
+      this.#backlog.splice(this.#head, 0, ...q);
+      this.#pump();
+    } else {
+      for (const item of q) this.#enter(item);
+    }
   }
 
   #pump(): void {
+    // Re-entered from a release while it runs (a flush that failed an op): the
+    // running loop picks up what the release put at the head.
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      this.#pumpBacklog();
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #pumpBacklog(): void {
     const backlog = this.#backlog;
     while (this.#head < backlog.length) {
       const item = backlog[this.#head] as Item;
@@ -561,12 +586,8 @@ export class Engine {
     let chain: Chain = [];
     for (const op of ops) {
       this.#unissue(op);
-      if (op.curFd >= 0) {
-        // Re-acquired when it begins again; nothing waiting on the fd may overtake it.
-        const n = (this.#curBusy.get(op.curFd) ?? 1) - 1;
-        if (n > 0) this.#curBusy.set(op.curFd, n);
-        else this.#curBusy.delete(op.curFd);
-      }
+      // It keeps its hold on its fd: what waits there stays behind it.
+      if (op.curFd >= 0) op.holdsFd = true;
       chain.push(op);
       if (op.flags & IOSQE_IO_HARDLINK) chain.hard = true;
       if (!(op.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK))) {

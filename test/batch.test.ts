@@ -774,6 +774,94 @@ describe('linked chains', () => {
   });
 });
 
+// Found by the differential fuzzer (scripts/fuzz.mjs).
+describe('linked chains: members node:fs answers without the kernel, or the kernel refuses at submission', () => {
+  it('a zero-length read resolves 0 without a syscall, as fs.read does, even on an fd it could not read', async () => {
+    const wo = fs.openSync(fresh('wo'), 'w');
+    try {
+      const got = await ring.batch(
+        [
+          { op: 'read', fd: 0x7fffffff, buffer: Buffer.alloc(0), position: 5 },
+          { op: 'read', fd: wo, buffer: new Uint8Array(0) },
+          { op: 'read', fd: pfd, buffer: Buffer.alloc(4), position: 4 },
+        ],
+        { link: true },
+      );
+      expect(got).toEqual([
+        { status: 'fulfilled', value: 0 },
+        { status: 'fulfilled', value: 0 },
+        { status: 'fulfilled', value: 4 },
+      ]);
+    } finally {
+      fs.closeSync(wo);
+    }
+  });
+
+  // io_uring prepares a path op's path when the SQE is submitted: an empty path
+  // fails there (ENOENT), and the kernel then fails the members linked before it
+  // with ECANCELED although they never ran. Each member must still run after the
+  // previous one succeeded, and only the ones after a failure be cancelled.
+  for (const [kind, entry] of [
+    ['stat', (p: string) => ({ op: 'stat' as const, path: p })],
+    ['open', (p: string) => ({ op: 'open' as const, path: p })],
+    ['unlink', (p: string) => ({ op: 'unlink' as const, path: p })],
+    ['mkdir', (p: string) => ({ op: 'mkdir' as const, path: p })],
+    ['symlink', (p: string) => ({ op: 'symlink' as const, target: 'x', path: p })],
+  ] as const) {
+    it(`write, then ${kind}(''): the write lands, ${kind} fails with ENOENT as node:fs's does`, async () => {
+      const f = fresh('before-empty');
+      const fd = fs.openSync(f, 'w+');
+      try {
+        const got = await ring.batch([{ op: 'write', fd, buffer: Buffer.from('A'), position: 0 }, entry('')], { link: true });
+        expect(got[0]).toEqual({ status: 'fulfilled', value: 1 });
+        const viaFs = await single(kind === 'symlink' ? fs.promises.symlink('x', '') : (fs.promises as any)[kind](''));
+        expect(settledShape(got[1])).toEqual(settledShape(viaFs));
+        expect(fs.readFileSync(f, 'utf8')).toBe('A');
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
+
+  it('write, then stat of a path of PATH_MAX bytes, then open with O_CREAT|O_DIRECTORY: the write lands, the others fail as on node:fs', async () => {
+    const f = fresh('before-long');
+    const fd = fs.openSync(f, 'w+');
+    const long = `${dir}/${'x'.repeat(4096)}`;
+    const flags = fs.constants.O_CREAT | fs.constants.O_DIRECTORY | fs.constants.O_RDONLY;
+    const target = fresh('dir-create');
+    try {
+      const got = await ring.batch([{ op: 'write', fd, buffer: Buffer.from('A'), position: 0 }, { op: 'stat', path: long }], { link: true });
+      expect(got[0]).toEqual({ status: 'fulfilled', value: 1 });
+      expect(settledShape(got[1])).toEqual(settledShape(await single(fs.promises.stat(long))));
+      const got2 = await ring.batch([{ op: 'write', fd, buffer: Buffer.from('B'), position: 1 }, { op: 'open', path: target, flags }], { link: true });
+      expect(got2[0]).toEqual({ status: 'fulfilled', value: 1 });
+      const viaFs = await single(fs.promises.open(target, flags).then(async (h) => {
+        await h.close();
+        return 'opened';
+      }));
+      expect(got2[1].status).toBe(viaFs.status);
+      if (got2[1].status === 'rejected') expect(settledShape(got2[1])).toEqual(settledShape(viaFs));
+      else fs.closeSync(got2[1].value as number);
+      expect(fs.readFileSync(f, 'utf8')).toBe('AB');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it("stat(''), then a write: stat fails with ENOENT, the write is cancelled and never lands", async () => {
+    const f = fresh('after-empty');
+    const fd = fs.openSync(f, 'w+');
+    try {
+      const got = await ring.batch([{ op: 'stat', path: '' }, { op: 'write', fd, buffer: Buffer.from('A'), position: 0 }], { link: true });
+      expect(settledShape(got[0])).toEqual(settledShape(await single(fs.promises.stat(''))));
+      expectCancelled(got[1], 'write', 'ops[1]');
+      expect(fs.readFileSync(f, 'utf8')).toBe('');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
+
 describe('linked chains and writes too big for one SQE', () => {
   it('the op after a writev of more than 1024 views starts only when all of it is written', async () => {
     const f = fresh('wv');

@@ -83,6 +83,21 @@ describe('fallocate: results', () => {
     await ring.fallocate(fd, 0, 64);
     expect(fs.statSync(p).size).toBe(64);
   });
+
+  // Found by the differential fuzzer: on node:fs the emulation zeroed the range
+  // with pwrite, which an O_APPEND fd turns into appends (the file grew by the
+  // range's length instead of having it zeroed).
+  for (const flags of ['a', 'a+']) {
+    it(`PUNCH_HOLE | KEEP_SIZE and ZERO_RANGE on an '${flags}' fd zero the range in place`, async () => {
+      const { p, fd } = patternFile(10000, flags);
+      await ring.fallocate(fd, 1000, 2000, PUNCH_HOLE | KEEP_SIZE);
+      await ring.fallocate(fd, 5000, 1000, 0x10);
+      const want = pattern(10000);
+      want.fill(0, 1000, 3000);
+      want.fill(0, 5000, 6000);
+      expectBytes(fs.readFileSync(p), want);
+    });
+  }
 });
 
 describe('fallocate: errors (as fallocate(2) gives them, shaped as node:fs errors)', () => {
@@ -113,6 +128,17 @@ describe('fallocate: errors (as fallocate(2) gives them, shaped as node:fs error
     const { p, fd } = patternFile(100);
     expectSameError(await rejectionOf(() => ring.fallocate(fd, 0, 50, PUNCH_HOLE)), systemError('EOPNOTSUPP', 'fallocate'));
     expectBytes(fs.readFileSync(p), pattern(100));
+  });
+
+  // Found by the differential fuzzer: the node:fs emulation checked len and mode
+  // before the fd, where fallocate(2) looks the fd up first (then EINVAL, then
+  // EOPNOTSUPP, then EBADF for an fd not open for writing).
+  itFs('EBADF before EINVAL and EOPNOTSUPP on a never-open fd; EINVAL before EBADF on a read-only one', async () => {
+    expectSameError(await rejectionOf(() => ring.fallocate(NEVER_OPEN_FD, 0, 0)), systemError('EBADF', 'fallocate'));
+    expectSameError(await rejectionOf(() => ring.fallocate(NEVER_OPEN_FD, 0, 10, PUNCH_HOLE)), systemError('EBADF', 'fallocate'));
+    const { fd } = patternFile(100, 'r');
+    expectSameError(await rejectionOf(() => ring.fallocate(fd, 0, 0)), systemError('EINVAL', 'fallocate'));
+    expectSameError(await rejectionOf(() => ring.fallocate(fd, 0, 10, PUNCH_HOLE)), systemError('EOPNOTSUPP', 'fallocate'));
   });
 
   it('ENODEV on /dev/null', async () => {

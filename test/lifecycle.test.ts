@@ -123,6 +123,38 @@ describe('more ops than the ring has entries', () => {
     await ring.destroy();
   });
 
+  // Found by measuring deep O_DIRECT queues for issue 14's kernel guards: with
+  // more ops in flight than the SQ holds, each completion's new read was
+  // submitted from inside the reap (a full SQ is flushed) and completed at
+  // once, so the reap always had another CQE and never returned to the loop: a
+  // 2 s timer had not fired after 100 s. Bounded by the number of reads, not by
+  // time: the timer must fire long before a million more reads complete.
+  it('a deep queue of reads that complete at once (1,024 on a 256-entry ring) leaves the loop its turns', async () => {
+    const ring = new Ring({ entries: 256 });
+    const LIMIT = 1_000_000;
+    let reads = 0;
+    let readsWhenFired = -1;
+    const timer = setTimeout(() => {
+      readsWhenFired = reads;
+    }, 20);
+    await new Promise<void>((resolve, reject) => {
+      let live = 1024;
+      const one = (i: number): void => {
+        ring.read(fd, Buffer.alloc(512), (i * 4096) % (FILE_SIZE - 512)).then(() => {
+          reads++;
+          if (readsWhenFired >= 0 || reads >= LIMIT) {
+            if (--live === 0) resolve();
+          } else one(i + 1024);
+        }, reject);
+      };
+      for (let i = 0; i < 1024; i++) one(i);
+    });
+    clearTimeout(timer);
+    await ring.destroy();
+    expect(readsWhenFired, `the timer fired after ${readsWhenFired} reads (-1: not before ${LIMIT})`).toBeGreaterThanOrEqual(0);
+    expect(readsWhenFired).toBeLessThan(LIMIT);
+  });
+
   it('settles 20,000 mixed reads, stats, fstats and nops on an 8-entry ring', async () => {
     const ring = new Ring({ entries: 8 });
     const N = 20_000;

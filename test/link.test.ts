@@ -72,6 +72,22 @@ describe('link: errors as fs.promises.link gives them', () => {
     await expectSameFailure(() => ring.link(a, path.join(a, 'x')), () => fsp.link(a, path.join(a, 'x')));
   });
 
+  // Found by the differential fuzzer: io_uring copies both paths in when the
+  // SQE is submitted and fails an empty (or PATH_MAX-long) one there, before
+  // the existing path is looked up; link(2) looks it up first.
+  it("the existing path's error comes first when the new path is empty or too long, as link(2) gives it", async () => {
+    const f = fx.path();
+    fs.writeFileSync(f, '');
+    const long = path.join(fx.dir, 'x'.repeat(4096));
+    for (const [from, to] of [
+      [path.join(f, 'x'), ''],
+      [path.join(fx.dir, 'missing'), long],
+      [path.join(f, 'x'), long],
+    ]) {
+      await expectSameFailure(() => ring.link(from, to), () => fsp.link(from, to));
+    }
+  });
+
   it('invalid arguments: node:fs validation errors', async () => {
     const a = fx.path();
     await expectSameFailure(() => ring.link(1 as never, a), () => fsp.link(1 as never, a));

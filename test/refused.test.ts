@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 
 import { Ring } from '../src/index';
-import { patternBuffer, patternMismatch, withTimeout } from './fixtures/helpers';
+import { mkfifo, patternBuffer, patternMismatch, withTimeout } from './fixtures/helpers';
 import { opFixture } from './support/op-fixture';
 
 const fx = opFixture('refused');
@@ -94,3 +94,31 @@ describe.skipIf(!onRing)('submits from the event loop fail, two in a row (submit
     expect(results.every((n) => n === 8)).toBe(true);
   });
 });
+
+// Found by the simulated ring (test/sim.test.ts). When the kernel refused the
+// SQE of a current-position op, #requeue dropped the op's hold on its fd and
+// put it back in the backlog; #pump then found later ops on that fd waiting
+// (fdWait) and queued the refused op behind them, where nothing would ever
+// release the fd: every op on it hung.
+describe.skipIf(!onRing)('a refused current-position op while later ones wait on its fd (sqe=2)', () => {
+  it('all three writes settle, in call order', async () => {
+    const ring = faultyRing('sqe=2', 256);
+    rings.push(ring);
+    const { rfd, wfd } = (() => {
+      const fifo = fx.path();
+      mkfifo(fifo);
+      return { rfd: fx.openSync(fifo, fs.constants.O_RDWR), wfd: fx.openSync(fifo, 'w') };
+    })();
+    const out = fx.path();
+    const fd = fx.openSync(out, 'w+');
+    // The first op is taken (something in flight, so the next flush waits for
+    // the microtask); the second, the first write, is refused.
+    const pending = ring.read(rfd, Buffer.alloc(1), 0);
+    const writes = ['1', '2', '3'].map((c) => ring.write(fd, Buffer.from(c)));
+    setTimeout(() => fs.writeSync(wfd, 'x'), 20);
+    await withTimeout(pending, 5000, 'FIFO read');
+    await withTimeout(Promise.all(writes), 3000, 'current-position writes');
+    expect(fs.readFileSync(out, 'latin1')).toBe('123');
+  });
+});
+

@@ -175,6 +175,23 @@ describe('rename: errors as fs.promises.rename gives them (with dest)', () => {
     await expectSameFailure(() => ring.rename(f, ''), () => fsp.rename(f, ''));
     expect(fs.existsSync(f)).toBe(true);
   });
+
+  // Found by the differential fuzzer: io_uring copies both paths in when the
+  // SQE is submitted and fails an empty (or PATH_MAX-long) one there, before
+  // the source is looked up; rename(2) looks the source up first. node:fs's
+  // answer is rename(2)'s.
+  it("the source's error comes first when the destination is empty or too long, as rename(2) gives it", async () => {
+    const f = fx.path();
+    fs.writeFileSync(f, '');
+    const long = path.join(fx.dir, 'x'.repeat(4096));
+    for (const [from, to] of [
+      [path.join(f, 'x'), ''], // ENOTDIR from the source, not ENOENT from ''
+      [path.join(fx.dir, 'missing'), long], // ENOENT from the source, not ENAMETOOLONG
+      [path.join(f, 'x'), long],
+    ]) {
+      await expectSameFailure(() => ring.rename(from, to), () => fsp.rename(from, to));
+    }
+  });
 });
 
 describe('rename: argument validation as fs.promises.rename does it', () => {

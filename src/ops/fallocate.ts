@@ -60,11 +60,13 @@ async function emulateFallocate(fd: number, offset: number, len: number, mode: n
   const KEEP_SIZE = 0x01;
   const PUNCH_HOLE = 0x02;
   const ZERO_RANGE = 0x10;
+  // fallocate(2)'s order: the fd is looked up (EBADF), then the range (EINVAL)
+  // and the mode (EOPNOTSUPP) are checked, then that the fd is open for writing.
+  const st = await call<Stats>((cb) => fs.fstat(fd, cb));
   if (len <= 0 || offset < 0) throw uvError(-22, 'fallocate');
   if ((mode & ~(KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE)) !== 0 || (mode & PUNCH_HOLE && !(mode & KEEP_SIZE))) {
     throw uvError(-95, 'fallocate');
   }
-  const st = await call<Stats>((cb) => fs.fstat(fd, cb));
   // fallocate(2) needs an fd open for writing (EBADF otherwise) whatever the
   // mode; a zero-length write checks exactly that and changes nothing.
   await call<number>((cb) => fs.write(fd, Buffer.alloc(0), 0, 0, null, cb));
@@ -73,14 +75,36 @@ async function emulateFallocate(fd: number, offset: number, len: number, mode: n
   if (mode & (PUNCH_HOLE | ZERO_RANGE)) {
     const zeroEnd = mode & KEEP_SIZE ? Math.min(end, st.size) : end;
     const zeros = Buffer.alloc(Math.min(1 << 20, Math.max(0, zeroEnd - offset)));
-    for (let at = offset; at < zeroEnd; at += zeros.length) {
-      const n = Math.min(zeros.length, zeroEnd - at);
-      await call<number>((cb) => fs.write(fd, zeros, 0, n, at, cb));
+    const target = await positionalFd(fd);
+    try {
+      for (let at = offset; at < zeroEnd; at += zeros.length) {
+        const n = Math.min(zeros.length, zeroEnd - at);
+        await call<number>((cb) => fs.write(target, zeros, 0, n, at, cb));
+      }
+    } finally {
+      if (target !== fd) await callVoid((cb) => fs.close(target, cb));
     }
   }
   if (!(mode & KEEP_SIZE) && end > st.size) {
     await callVoid((cb) => fs.ftruncate(fd, end, cb));
   }
+}
+
+/**
+ * An fd whose writes land where pwrite says: `fd` itself, or, for an O_APPEND
+ * fd (whose every write goes to the end of the file, pwrite's too), a second
+ * descriptor of the same file opened without it.
+ */
+async function positionalFd(fd: number): Promise<number> {
+  let flags = 0;
+  try {
+    const info = await call<string>((cb) => fs.readFile(`/proc/self/fdinfo/${fd}`, 'latin1', cb));
+    flags = parseInt(/flags:\s+(\d+)/.exec(info)?.[1] ?? '0', 8);
+  } catch {
+    return fd; // no /proc: nothing better to do
+  }
+  if (!(flags & fs.constants.O_APPEND)) return fd;
+  return call<number>((cb) => fs.open(`/proc/self/fd/${fd}`, fs.constants.O_WRONLY, cb));
 }
 
 export function fallocate(fd: unknown, offset: unknown, len: unknown, mode: unknown = 0): FallocateOp {

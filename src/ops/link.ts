@@ -25,6 +25,17 @@ export class LinkOp extends PathOp<void> {
     this.cdest = pathToCString(dest);
   }
 
+  /**
+   * io_uring copies both paths in when the SQE is submitted and fails an empty
+   * or PATH_MAX-long one there, before the existing path is looked up; link(2)
+   * looks it up first, so its error (ENOTDIR, ENOENT, …) wins. node:fs answers
+   * those, as link(2) does (as rename does).
+   */
+  override get fsOnly(): boolean {
+    const refused = (c: Buffer): boolean => c.length <= 1 || c.length > 4096;
+    return refused(this.cpath) || refused(this.cdest);
+  }
+
   stage(s: Stager): void {
     s.obj(0, this.cpath);
     s.obj(1, this.cdest);

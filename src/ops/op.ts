@@ -51,6 +51,9 @@ export abstract class Op<T = unknown> {
     return false;
   }
 
+  /** Set by the engine while a refused current-position op keeps its fd's turn. */
+  holdsFd = false;
+
   /** The native op (native/ops/table.h) this op runs on. */
   abstract readonly native: NativeOpName;
   /** node:fs's name for the syscall, used in errors (`open`, `read`, …). */

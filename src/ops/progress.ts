@@ -25,10 +25,15 @@ export class ContinuedWrite {
 
   constructor(public position: number | bigint) {}
 
-  advance(n: number): void {
+  /** `n` more bytes landed; `more`: the write goes on with another piece. */
+  advance(n: number, more: boolean): void {
     this.done += n;
     if (this.position === -1) {
-      if (this.start < 0) return;
+      // A write that is done in one piece left the position where write(2)
+      // leaves it, and its fd must not be touched once its CQE is in: a close
+      // called after it may have run already, and the number been given to an
+      // unrelated file by an open.
+      if (this.start < 0 || !more) return;
       this.position = this.start + this.done;
       this.#moved = true;
     } else {

@@ -57,7 +57,7 @@ export class WriteOp<T = number> extends Op<T> {
 
   complete(res: number): T | Again {
     const { progress } = this;
-    progress.advance(res);
+    progress.advance(res, res > 0 && progress.done + res < this.length);
     if (res === 0 || progress.done >= this.length) return this.value(progress.done);
     return AGAIN;
   }

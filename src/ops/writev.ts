@@ -57,7 +57,7 @@ export class WritevOp extends Op<number> {
 
   complete(res: number): number | Again {
     const { progress } = this;
-    progress.advance(res);
+    progress.advance(res, res > 0 && progress.done + res < this.total);
     if (res === 0 || progress.done >= this.total) return progress.done;
     this.pending = viewList(remainingViews(this.pending.views, this.pending.lengths, res));
     return AGAIN;
