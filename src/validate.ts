@@ -127,7 +127,9 @@ export function normalizePosition(position: unknown, length: number): number | b
   const err = nodeRejection(() => fs.readSync(NEVER_FD, n === 0 ? EMPTY : new Uint8Array(n), 0, n, position as number));
   if (err) throw forArgument(err, 'position', 'position', normalizePosition);
   // This Node took it (its read would have failed at the syscall, with EBADF).
-  return typeof position === 'bigint' && position >= 0n ? bigintPosition(position) : -1;
+  // A bigint past 2^63-1 (taken only for a zero length) reaches libuv as a
+  // negative int64, which it treats as the current position: so do we.
+  return typeof position === 'bigint' && position >= 0n && position <= kMaxInt64 ? bigintPosition(position) : -1;
 }
 
 function bigintPosition(p: bigint): number | bigint {

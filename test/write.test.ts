@@ -304,3 +304,17 @@ describe('write: argument validation', () => {
     });
   }
 });
+
+// Found by the differential fuzzer: node:fs takes a bigint position past 2^63-1
+// for a zero-length write (libuv gets it as a negative int64: the current
+// position) and writes nothing; the ring sent it to the kernel (EINVAL).
+describe('a zero-length write at a bigint position past 2^63-1', () => {
+  it('resolves 0 as node:fs does, and leaves the file alone', async () => {
+    const p = fx.path();
+    fs.writeFileSync(p, 'abc');
+    const fd = fx.openSync(p, 'a+');
+    const node = fs.writeSync(fd, Buffer.alloc(16), 8, 0, 2n ** 63n as unknown as number);
+    expect(await ring.write(fd, new Uint8Array(16).subarray(8, 8), 2n ** 63n)).toBe(node);
+    expect(fs.readFileSync(p, 'latin1')).toBe('abc');
+  });
+});
