@@ -352,13 +352,17 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
       // The op links to its timeout, which carries the op's own link to the
       // next member (a chain goes on after the op, or is cut by the timeout).
       sqe->flags |= flags | IOSQE_IO_LINK;
-      int32_t ms = d[kTimeoutInt] < 0 ? 0 : d[kTimeoutInt];
-      __kernel_timespec& ts = slots_[slot].ts;
-      ts.tv_sec = ms / 1000;
-      ts.tv_nsec = static_cast<long long>(ms % 1000) * 1000000;
+      // The kernel copies the timespec when it takes the SQE; it stays in the
+      // slot until the op's CQE all the same.
+      uint32_t ms = static_cast<uint32_t>(d[kTimeoutInt]);
+      SlotStore& store = slots_[slot];
+      store.ts.tv_sec = ms / 1000;
+      store.ts.tv_nsec = static_cast<long long>(ms % 1000) * 1000000;
+      store.timed = true;
+      store.got = 0;
       io_uring_sqe* tsqe = io_uring_get_sqe(&ring_);  // room was reserved with the op's
-      io_uring_prep_link_timeout(tsqe, &ts, 0);
-      io_uring_sqe_set_data64(tsqe, kInternal);
+      io_uring_prep_link_timeout(tsqe, &store.ts, 0);
+      io_uring_sqe_set_data64(tsqe, (static_cast<uint64_t>(static_cast<uint32_t>(d[kGen])) << 32) | slot | kTimeoutBit);
       tsqe->flags |= flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
     } else {
       sqe->flags |= flags;
@@ -583,11 +587,33 @@ uint32_t Ring::Reap(uint32_t budget) {
       seen++;
       uint64_t ud = cqe->user_data;
       if (ud != kInternal) {
-        uint32_t slot = static_cast<uint32_t>(ud & 0xffffffffu);
+        uint32_t lo = static_cast<uint32_t>(ud & 0xffffffffu);
+        uint32_t slot = lo & ~kTimeoutBit;
+        int32_t res = cqe->res;
+        if (slot < slots_.size() && slots_[slot].timed) {
+          // An op with a linked timeout: its result goes to JavaScript once
+          // both CQEs are in (either may come first), as -ETIME when the
+          // timeout fired and the op was cancelled by it.
+          SlotStore& store = slots_[slot];
+          if (lo & kTimeoutBit) {
+            store.timeout_res = res;
+            store.got |= 2;
+          } else {
+            store.op_res = res;
+            store.got |= 1;
+          }
+          if (store.got != 3) continue;
+          res = store.op_res;
+          if ((res == -ECANCELED || res == -EINTR) && store.timeout_res == -ETIME) res = -ETIME;
+          store.timed = false;
+          store.got = 0;
+        } else if (lo & kTimeoutBit) {
+          continue;  // (cannot happen: a timeout's op is marked timed until both are in)
+        }
         if (slot < busy_.size()) busy_[slot] = 0;
-        results_[3 * n] = static_cast<int32_t>(ud & 0xffffffffu);
+        results_[3 * n] = static_cast<int32_t>(slot);
         results_[3 * n + 1] = static_cast<int32_t>(ud >> 32);
-        results_[3 * n + 2] = cqe->res;
+        results_[3 * n + 2] = res;
         n++;
         if (n == results_cap_) break;
       }
@@ -645,7 +671,8 @@ void Ring::Shutdown() {
         io_uring_cqe* cqe = nullptr;
         int rc = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
         if (rc == 0 && cqe) {
-          bool real = cqe->user_data != kInternal;
+          // (An op's linked timeout completes too, but only the op counts.)
+          bool real = cqe->user_data != kInternal && !(static_cast<uint32_t>(cqe->user_data) & kTimeoutBit);
           io_uring_cqe_seen(&ring_, cqe);
           if (real && --inflight_ > 0) CancelInFlight();
         } else if (rc != -ETIME && rc != -EINTR && rc != -EAGAIN) {

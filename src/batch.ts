@@ -2,6 +2,7 @@
 // io_uring_enter; results in the order given, in Promise.allSettled's shape.
 // With { link: true } the ops form one IOSQE_IO_LINK chain.
 
+import { Io, type IoOptions, abortError, ioFrom, learnTimeoutReason } from './abort';
 import type { Engine } from './engine';
 import { argumentNameOf, destroyedError, invalidArgValue, reanchor, recaptureAll, renameArgument } from './errors';
 import type { Entry } from './ops/define';
@@ -13,7 +14,7 @@ import { validateArray, validateBoolean, validateObject } from './validate';
 /** One batch entry: `{ op: 'read', fd, buffer, position }` and so on, one kind per op module's batch maker. */
 export type BatchOp = { [K in keyof BatchMakers]: { op: K } & Parameters<BatchMakers[K]>[0] }[keyof BatchMakers];
 
-export interface BatchOptions {
+export interface BatchOptions extends IoOptions {
   /** Run the ops as one chain: each starts after the previous succeeded; after a failure the rest settle with ECANCELED. */
   link?: boolean;
 }
@@ -82,16 +83,35 @@ function settled(ops: Op<BatchValue>[]): Promise<BatchValue>[] {
 
 export async function runBatch(engine: Engine, list: unknown, options?: unknown): Promise<BatchResult[]> {
   let link = false;
+  let io: Io | null = null;
   if (options !== undefined) {
     validateObject(options, 'options');
     link = (options as BatchOptions).link ?? false;
     validateBoolean(link, 'options.link');
+    io = ioFrom(options);
   }
   const ops = makeOps(list);
   if (engine.destroyed) throw destroyedError('batch');
-  if (!link) return runUnlinked(engine, ops);
-  const promises = settled(ops);
-  await runChain(engine, ops, promises);
+  if (io !== null) {
+    // Aborted already: nothing is started.
+    if (io.signal !== null && io.signal.aborted) throw abortError(io.signal);
+    if (io.timeoutMs >= 0) learnTimeoutReason();
+    // Each op its own Io (its own timeout, counted from its own submission);
+    // one listener for the batch, removed when the batch is done.
+    for (const op of ops) op.io = new Io(io.signal, io.timeoutMs);
+    engine.listen(io, ops);
+  }
+  try {
+    if (!link) return await runUnlinked(engine, ops);
+    const promises = settled(ops);
+    await runChain(engine, ops, promises, io);
+    return await chainResults(promises);
+  } finally {
+    io?.detach?.();
+  }
+}
+
+async function chainResults(promises: Promise<BatchValue>[]): Promise<BatchResult[]> {
   const results = await Promise.allSettled(promises);
   // Here, in the caller's async chain: the failures' stacks reach the caller.
   recaptureAll(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason), runBatch);
@@ -200,10 +220,10 @@ function isEmptyRead(op: Op<BatchValue>): boolean {
  * succeeded. Ops that must run on node:fs (fs backend, missing opcode) are
  * chained in JavaScript with the same rule.
  */
-async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise<BatchValue>[]): Promise<void> {
+async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise<BatchValue>[], io: Io | null): Promise<void> {
   let i = 0;
   while (i < ops.length) {
-    if (engine.destroyed) break;
+    if (engine.destroyed || ops[i].io?.aborted) break;
     if (isEmptyRead(ops[i])) {
       // As fs.read: 0, without a syscall (the kernel would check the fd first).
       ops[i++].resolve(0);
@@ -234,6 +254,9 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
     if (results.some((r, k) => r.status === 'rejected' || ops[first + k].isShort(r.value))) break;
   }
   for (; i < ops.length; i++) {
-    ops[i].reject(engine.destroyed ? destroyedError(ops[i].syscall) : ops[i].error(ECANCELED));
+    const op = ops[i];
+    if (engine.destroyed) op.reject(destroyedError(op.syscall));
+    else if (op.io?.aborted) op.reject(abortError(io?.signal ?? null));
+    else op.reject(op.error(ECANCELED));
   }
 }

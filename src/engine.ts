@@ -13,6 +13,7 @@
 //    was submitted), and every later op on that fd waits behind them. Other fds
 //    are not held up.
 
+import { type Io, abortError, learnTimeoutReason } from './abort';
 import { destroyedError, rejectionFor } from './errors';
 import type { NativeOpName, NativeRing } from './native';
 import type { Op } from './ops/op';
@@ -23,6 +24,7 @@ const IOSQE_IO_LINK = 1 << 2;
 const IOSQE_IO_HARDLINK = 1 << 3;
 const ECANCELED = -125;
 const EBADFD = -77;
+const ETIME = -62;
 
 /**
  * An op, or a linked chain (consecutive SQEs, each run after the previous
@@ -30,6 +32,13 @@ const EBADFD = -77;
  */
 type Chain = Op[] & { hard?: boolean };
 type Item = Op | Chain;
+
+/** Whether `item` closes an fd (a close, or a chain with one). */
+function closes(item: Item): boolean {
+  if (!Array.isArray(item)) return item.closesFd;
+  for (const op of item) if (op.closesFd) return true;
+  return false;
+}
 
 export class Engine {
   /** null on the node:fs backend. */
@@ -69,6 +78,14 @@ export class Engine {
    * with its number). On the ring the kernel holds each op's file instead.
    */
   readonly #fsBusy = new Map<number, number>();
+  /**
+   * Per fd with a close waiting: the ring ops in flight on it, called before
+   * the close. io_uring looks an op's fd up when the op runs, and an op it
+   * runs from io-wq (fsync, ftruncate, a linked member) may run after a close
+   * submitted behind it, on whatever file an open has since been given the
+   * number; so the close goes once they have completed.
+   */
+  readonly #ringHold = new Map<number, number>();
   #retry: ReturnType<typeof setTimeout> | undefined;
   /** Free slots of the ring's registered (fixed) file table. */
   readonly #fixedFree: number[] = [];
@@ -163,6 +180,7 @@ export class Engine {
   /** Runs one op; its promise settles exactly once. */
   run<T>(op: Op<T>): Promise<T> {
     if (this.destroyed) return Promise.reject(destroyedError(op.syscall));
+    if (op.io !== null) return this.#runWithIo(op, op.io);
     // One function is both the promise's executor and the op's reject, so a
     // successful op costs no promise, reaction or closure more (only the slot
     // that keeps `resolve`): called by the Promise constructor (with resolve and
@@ -181,6 +199,103 @@ export class Engine {
       }
     };
     return new Promise<T>(executorOrReject);
+  }
+
+  /** run() for an op given `{ signal, timeout }`. */
+  #runWithIo<T>(op: Op<T>, io: Io): Promise<T> {
+    const { signal } = io;
+    if (signal !== null && signal.aborted) return rejectionFor(abortError(signal));
+    if (io.timeoutMs >= 0) learnTimeoutReason();
+    return new Promise<T>((resolve) => {
+      this.listen(io, [op]);
+      op.bind(
+        (value) => {
+          io.detach?.();
+          resolve(value);
+        },
+        (reason) => {
+          io.detach?.();
+          resolve(rejectionFor(reason) as never);
+        },
+      );
+      this.#enter(op);
+    });
+  }
+
+  /** Cancels `ops` when `io.signal` aborts, until io.detach() (called when they settle). */
+  listen(io: Io, ops: readonly Op[]): void {
+    const { signal } = io;
+    // node's validation takes any object with an `aborted` property as a signal.
+    if (signal === null || typeof signal.addEventListener !== 'function') return;
+    const onAbort = (): void => this.abort(ops);
+    signal.addEventListener('abort', onAbort, { once: true });
+    io.detach = () => {
+      io.detach = null;
+      signal.removeEventListener('abort', onAbort);
+    };
+  }
+
+  /**
+   * Cancels `ops` (each given an Io): those not yet handed to the kernel never
+   * are, and reject with the AbortError now; those in flight are cancelled by
+   * the kernel (IORING_OP_ASYNC_CANCEL) and settle when it lets go of them,
+   * with the AbortError or, if it had finished them, their own result. Ops
+   * running on node:fs cannot be cancelled and settle with their own result.
+   */
+  abort(ops: readonly Op[]): void {
+    const live = ops.filter((op) => op.io !== null && !op.io.aborted);
+    if (live.length === 0) return;
+    for (const op of live) (op.io as Io).aborted = true;
+    // What is staged goes to the kernel first (a record refused there comes
+    // back to the backlog, and is taken out of it below).
+    if (this.#nStaged !== 0 && !this.#holdFlush) this.#flush();
+    for (const op of this.#takeWaiting(live)) {
+      if (op.holdsFd) {
+        op.holdsFd = false;
+        this.#release(op.curFd);
+      }
+      op.reject(abortError((op.io as Io).signal));
+    }
+    const native = this.native;
+    if (native === null) return;
+    for (const op of live) {
+      if (op.slot >= 0 && this.#ops[op.slot] === op) native.cancel(op.slot, this.#gens[op.slot]);
+    }
+    if (this.#onDrained) this.#checkDrained();
+  }
+
+  /** Takes the items holding any of `ops` out of the backlog and the fd queues; returns their ops. */
+  #takeWaiting(ops: readonly Op[]): Op[] {
+    const set = new Set<Op>(ops);
+    const taken: Op[] = [];
+    const wanted = (item: Item | undefined): boolean => {
+      if (item === undefined) return false;
+      if (!Array.isArray(item)) return set.has(item);
+      return item.some((op) => set.has(op));
+    };
+    const keep = (item: Item | undefined): boolean => {
+      if (!wanted(item)) return true;
+      if (Array.isArray(item)) taken.push(...item);
+      else taken.push(item as Op);
+      return false;
+    };
+    const backlog = this.#backlog;
+    let w = this.#head;
+    for (let r = this.#head; r < backlog.length; r++) {
+      const item = backlog[r];
+      if (keep(item)) backlog[w++] = item;
+    }
+    backlog.length = w;
+    if (this.#head === backlog.length) {
+      this.#backlog = [];
+      this.#head = 0;
+    }
+    for (const [fd, q] of this.#fdWait) {
+      const rest = q.filter(keep);
+      if (rest.length === 0) this.#fdWait.delete(fd);
+      else if (rest.length !== q.length) this.#fdWait.set(fd, rest);
+    }
+    return taken;
   }
 
   /** Whether `op` runs on the ring (false: node:fs, by backend, kernel or option). */
@@ -231,8 +346,10 @@ export class Engine {
       this.inflight--;
       if (op.settle(res)) {
         if (op.curFd >= 0) this.#release(op.curFd);
-      } else if (this.destroyed) {
-        op.settle(ECANCELED);
+      } else if (this.destroyed || (op.io !== null && this.#stopped(op.io))) {
+        // A write to continue, but the ring is going, or the op was aborted
+        // or is out of time: it rejects, saying how much was written.
+        op.settle(this.destroyed || (op.io as Io).aborted ? ECANCELED : ETIME);
         if (op.curFd >= 0) this.#release(op.curFd);
       } else {
         // A short write to continue, at once (the slot just freed is there for
@@ -242,6 +359,8 @@ export class Engine {
         op.flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
         this.#issue(op);
       }
+      // A close waiting for the ops on this fd: one fewer (unless it goes on).
+      if (this.#ringHold.size !== 0 && this.#ops[op.slot] !== op) this.#unhold(op.fd);
     }
     this.#inReap = false;
     if (this.#afterReap.length !== 0) this.#runAfterReap();
@@ -253,6 +372,11 @@ export class Engine {
       this.#checkDrained();
     }
   };
+
+  /** Whether an op that was given `io` must not be continued: aborted, or its time is up. */
+  #stopped(io: Io): boolean {
+    return io.aborted || (io.timeoutMs >= 0 && io.deadline >= 0 && performance.now() >= io.deadline);
+  }
 
   /**
    * Runs `fn` once the completions being delivered now have all settled (at the
@@ -297,6 +421,7 @@ export class Engine {
     this.#backlog = [];
     this.#head = 0;
     this.#fdWait.clear();
+    this.#ringHold.clear();
     if (this.#retry !== undefined) clearTimeout(this.#retry);
     for (const item of waiting) {
       for (const op of Array.isArray(item) ? item : [item]) op.reject(op.error(ECANCELED));
@@ -317,7 +442,7 @@ export class Engine {
       this.#backlog.push(item);
       return;
     }
-    if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0 || this.#fsBusy.size !== 0) {
+    if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0 || this.#fsBusy.size !== 0 || (this.inflight !== 0 && closes(item))) {
       const fd = this.#blockedOn(item);
       if (fd >= 0) {
         this.#waitOn(fd, item);
@@ -354,8 +479,35 @@ export class Engine {
     const { fd } = op;
     if (fd < 0 || op.holdsFd) return -1;
     if (this.#fdWait.has(fd)) return fd;
-    if (op.closesFd && this.#fsBusy.has(fd)) return fd;
+    if (op.closesFd && this.#closeMustWait(fd)) return fd;
     return op.curFd >= 0 && this.#curBusy.has(fd) ? fd : -1;
+  }
+
+  /**
+   * Whether a close of `fd` must wait: ops called before it on the fd still run
+   * on node:fs, or on the ring (counted into #ringHold, so their completions
+   * let it go).
+   */
+  #closeMustWait(fd: number): boolean {
+    if (this.#fsBusy.has(fd) || this.#ringHold.has(fd)) return true;
+    if (this.inflight === 0) return false;
+    let n = 0;
+    for (const op of this.#ops) if (op !== undefined && op.fd === fd) n++;
+    if (n === 0) return false;
+    this.#ringHold.set(fd, n);
+    return true;
+  }
+
+  /** A ring op on `fd` settled (or never reached the kernel): a close waiting for it may go. */
+  #unhold(fd: number): void {
+    const n = this.#ringHold.get(fd);
+    if (n === undefined) return;
+    if (n > 1) {
+      this.#ringHold.set(fd, n - 1);
+      return;
+    }
+    this.#ringHold.delete(fd);
+    this.#drain(fd);
   }
 
   #waitOn(fd: number, item: Item): void {
@@ -433,7 +585,7 @@ export class Engine {
     const backlog = this.#backlog;
     while (this.#head < backlog.length) {
       const item = backlog[this.#head] as Item;
-      if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0 || this.#fsBusy.size !== 0) {
+      if (this.#fdWait.size !== 0 || this.#curBusy.size !== 0 || this.#fsBusy.size !== 0 || (this.inflight !== 0 && closes(item))) {
         const fd = this.#blockedOn(item);
         if (fd >= 0) {
           backlog[this.#head++] = undefined;
@@ -478,6 +630,7 @@ export class Engine {
     op.stage(s);
     // A fixed file is named by its slot, in the fd field (I0) of every op that takes one.
     if (op.fixedSlot >= 0) s.int(0, op.fixedSlot);
+    if (op.io !== null && op.io.timeoutMs >= 0) s.timeout(op.io.msLeft());
     if (k === 0 && !this.#holdFlush) this.#scheduleFlush();
   }
 
@@ -562,6 +715,7 @@ export class Engine {
         if (st === EBADFD) op.reject(destroyedError(op.syscall));
         else op.settle(st);
         if (op.curFd >= 0) this.#release(op.curFd);
+        if (this.#ringHold.size !== 0) this.#unhold(op.fd);
       }
     }
     if (rest) this.#requeue(rest);

@@ -5,6 +5,7 @@ export type { Backend, PathLike, Position, RingFeatures, RingOptions } from './r
 export type { BatchOp, BatchOptions, BatchResult, BatchResults, BatchValue, BatchValueOf } from './batch';
 export type { UringFsError } from './error-type';
 export type { StatOptions } from './ops/stat';
+export type { IoOptions } from './abort';
 export type { MkdirOptions } from './ops/mkdir';
 export { readFile, allocAligned } from './helpers';
 export type { ReadFileOptions } from './helpers';

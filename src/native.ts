@@ -21,6 +21,8 @@ export interface NativeRing {
   queueStaged(count: number, o0?: unknown, o1?: unknown): number;
   flush(): number;
   cancelAll(): number;
+  /** Asks the kernel to cancel the op in `slot` (IORING_OP_ASYNC_CANCEL); 0 or -errno (-ENOENT: not in flight). */
+  cancel(slot: number, gen: number): number;
   /** Puts a reference to `fd`'s file in fixed-file slot `slot` (-1: empties it); 0 or -errno. */
   installFile(slot: number, fd: number): number;
   shutdown(): number;

@@ -11,6 +11,8 @@ export const STAGE_INTS = 8;
 export const STAGE_FLOATS = 4;
 export const STAGE_OBJECTS = 2;
 const FIRST_INT = 4;
+/** A bit of the int64Mask field: the record's op has a linked timeout (native kHasTimeout). */
+const HAS_TIMEOUT = 1 << 8;
 
 const MAX_EXACT = 2 ** 53;
 
@@ -85,6 +87,13 @@ export class Stager {
       this.#i64[STAGE_FLOATS * this.#k + i] = v;
       this.i32[STAGE_INTS * this.#k + 3] |= 1 << i;
     }
+  }
+
+  /** A linked timeout of `ms` (0..2^32-1) milliseconds for this record's op (in I3, which no op uses). */
+  timeout(ms: number): void {
+    const b = STAGE_INTS * this.#k;
+    this.i32[b + 3] |= HAS_TIMEOUT;
+    this.i32[b + FIRST_INT + 3] = ms | 0;
   }
 
   obj(i: number, v: unknown): void {

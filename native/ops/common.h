@@ -31,7 +31,7 @@ constexpr uint32_t kStageFloats = 4;
 constexpr uint32_t kStageObjects = 2;
 enum StageField : uint32_t { kTag = 0, kGen = 1, kOp = 2, kInt64Mask = 3, kFirstInt = 4 };
 // A bit of the int64Mask field: the op gets a linked timeout (IORING_OP_LINK_TIMEOUT,
-// Linux 5.5) of I3 milliseconds. No op uses I3 for itself.
+// Linux 5.5) of I3 milliseconds (unsigned). No op uses I3 for itself.
 constexpr uint32_t kHasTimeout = 1u << 8;
 constexpr uint32_t kTimeoutInt = kFirstInt + 3;
 
@@ -40,7 +40,14 @@ constexpr uint32_t kTimeoutInt = kFirstInt + 3;
 struct SlotStore {
   std::vector<iovec> iov;
   __kernel_timespec ts{};
+  // A timed op completes twice (itself, its timeout): delivered once both are in.
+  bool timed = false;
+  uint8_t got = 0;  // 1: the op's CQE is in; 2: the timeout's
+  int32_t op_res = 0;
+  int32_t timeout_res = 0;
 };
+// The low word of a linked timeout's user_data: its op's slot with this bit set.
+constexpr uint32_t kTimeoutBit = 0x80000000u;
 
 struct OpArgs {
   napi_env env;

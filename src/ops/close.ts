@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { callVoid } from '../fallback';
@@ -48,8 +49,8 @@ export function close(fd: unknown): CloseOp {
 export const def = defineOp({
   native: 'close',
   methods: {
-    close(this: Ring, fd: number): Promise<void> {
-      return run(this, () => close(fd));
+    close(this: Ring, fd: number, options?: IoOptions): Promise<void> {
+      return run(this, () => close(fd), options);
     },
   },
   batch: {

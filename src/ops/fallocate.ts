@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 import type { Stats } from 'node:fs';
 
@@ -118,8 +119,8 @@ export const def = defineOp({
   native: 'fallocate',
   methods: {
     /** fallocate(2): `mode` 0 allocates (extending the size), or FALLOC_FL_* flags. */
-    fallocate(this: Ring, fd: number, offset: number, len: number, mode = 0): Promise<void> {
-      return run(this, () => fallocate(fd, offset, len, mode));
+    fallocate(this: Ring, fd: number, offset: number, len: number, mode = 0, options?: IoOptions): Promise<void> {
+      return run(this, () => fallocate(fd, offset, len, mode), options);
     },
   },
   batch: {

@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { callVoid } from '../fallback';
@@ -43,11 +44,11 @@ export function fsync(fd: unknown, datasync: boolean): FsyncOp {
 export const def = defineOp({
   native: 'fsync',
   methods: {
-    fsync(this: Ring, fd: number): Promise<void> {
-      return run(this, () => fsync(fd, false));
+    fsync(this: Ring, fd: number, options?: IoOptions): Promise<void> {
+      return run(this, () => fsync(fd, false), options);
     },
-    fdatasync(this: Ring, fd: number): Promise<void> {
-      return run(this, () => fsync(fd, true));
+    fdatasync(this: Ring, fd: number, options?: IoOptions): Promise<void> {
+      return run(this, () => fsync(fd, true), options);
     },
   },
   batch: {

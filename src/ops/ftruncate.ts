@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { callVoid } from '../fallback';
@@ -46,8 +47,8 @@ export const def = defineOp({
   native: 'ftruncate',
   methods: {
     /** Truncates (or extends with zeros) to `len` bytes; negative lengths mean 0, as in node:fs. */
-    ftruncate(this: Ring, fd: number, len = 0): Promise<void> {
-      return run(this, () => ftruncate(fd, len));
+    ftruncate(this: Ring, fd: number, len = 0, options?: IoOptions): Promise<void> {
+      return run(this, () => ftruncate(fd, len), options);
     },
   },
   batch: {

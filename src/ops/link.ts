@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { uvError } from '../errors';
@@ -60,8 +61,8 @@ export const def = defineOp({
   native: 'linkat',
   methods: {
     /** Creates a hard link `newPath` to `existingPath`. */
-    link(this: Ring, existingPath: PathLike, newPath: PathLike): Promise<void> {
-      return run(this, () => link(existingPath, newPath));
+    link(this: Ring, existingPath: PathLike, newPath: PathLike, options?: IoOptions): Promise<void> {
+      return run(this, () => link(existingPath, newPath), options);
     },
   },
   batch: {

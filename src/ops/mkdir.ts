@@ -1,10 +1,11 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { call } from '../fallback';
 import type { PathLike, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { parseFileMode, pathToCString, toPathArg, validateBoolean } from '../validate';
-import { defineOp, run } from './define';
+import { defineOp, embeddedIo, run } from './define';
 import { PathOp } from './op';
 
 /**
@@ -70,8 +71,8 @@ export const def = defineOp({
      * Creates a directory. `options`: a mode (default 0o777) or `{ mode, recursive }`;
      * with `recursive` resolves with the first directory created, as node:fs does.
      */
-    mkdir(this: Ring, path: PathLike, options?: number | string | MkdirOptions): Promise<string | undefined> {
-      return run(this, () => mkdir(path, options));
+    mkdir(this: Ring, path: PathLike, options?: number | string | (MkdirOptions & IoOptions)): Promise<string | undefined> {
+      return run(this, () => mkdir(path, options), embeddedIo(options));
     },
   },
   batch: {

@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import type { Ring } from '../ring';
 import type { Stager } from '../stage';
 import { defineOp, run } from './define';
@@ -25,8 +26,8 @@ export const def = defineOp({
   native: 'nop',
   methods: {
     /** A no-op through the ring. */
-    nop(this: Ring): Promise<void> {
-      return run(this, () => new NopOp());
+    nop(this: Ring, options?: IoOptions): Promise<void> {
+      return run(this, () => new NopOp(), options);
     },
   },
   batch: {

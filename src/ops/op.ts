@@ -4,12 +4,17 @@
 // over node:fs (`viaFs`) for the fallback backend and for opcodes the kernel
 // lacks.
 
+import { type Io, abortError, timeoutError } from '../abort';
 import type { NativeOpName } from '../binding';
 import { uvError } from '../errors';
 import type { Stager } from '../stage';
 
 /** The most one read or write moves (the kernel's MAX_RW_COUNT); writes continue past it. */
 export const MAX_RW = 0x7ffff000;
+
+const ECANCELED = -125;
+const EINTR = -4;
+const ETIME = -62;
 
 /** `complete` returns this to be submitted again (a short write to continue). */
 export const AGAIN: unique symbol = Symbol('again');
@@ -53,6 +58,9 @@ export abstract class Op<T = unknown> {
 
   /** Set by the engine while a refused current-position op keeps its fd's turn. */
   holdsFd = false;
+
+  /** `{ signal, timeout }` given to the op (or its batch), or null. */
+  io: Io | null = null;
 
   /** The native op (native/ops/table.h) this op runs on. */
   abstract readonly native: NativeOpName;
@@ -101,6 +109,23 @@ export abstract class Op<T = unknown> {
     this.reject = reject;
   }
 
+  /**
+   * The AbortError for a result that says the kernel cancelled the op at our
+   * request (-ECANCELED, or -EINTR from an io-wq worker it interrupted) or on
+   * its timeout (-ETIME, from the native ring: the op was cancelled by its
+   * linked timeout); null for any other result.
+   */
+  cancelled(io: Io, res: number): Error | null {
+    if (res === ETIME && io.timeoutMs >= 0) return this.partial(timeoutError(io.timeoutMs));
+    if (io.aborted && (res === ECANCELED || res === EINTR)) return this.partial(abortError(io.signal));
+    return null;
+  }
+
+  /** An error after part of the op was done (a write's first pieces) says so. */
+  partial(err: Error): Error {
+    return err;
+  }
+
   /** The node:fs-shaped error for a negative result. */
   error(res: number): Error {
     return uvError(res, this.syscall);
@@ -109,7 +134,7 @@ export abstract class Op<T = unknown> {
   /** Settles from a CQE result; returns true when the op is done. */
   settle(res: number): boolean {
     if (res < 0) {
-      this.reject(this.error(res));
+      this.reject((this.io !== null && this.cancelled(this.io, res)) || this.error(res));
       return true;
     }
     let value: T | Again;

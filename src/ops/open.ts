@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { call } from '../fallback';
@@ -53,8 +54,8 @@ export const def = defineOp({
   native: 'openat',
   methods: {
     /** Opens `path`; resolves with the fd. Flags and mode as node:fs takes them. */
-    open(this: Ring, path: PathLike, flags: string | number = 'r', mode: string | number = 0o666): Promise<number> {
-      return run(this, () => open(path, flags, mode));
+    open(this: Ring, path: PathLike, flags: string | number = 'r', mode: string | number = 0o666, options?: IoOptions): Promise<number> {
+      return run(this, () => open(path, flags, mode), options);
     },
   },
   batch: {

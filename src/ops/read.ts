@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { destroyedError } from '../errors';
@@ -5,7 +6,7 @@ import { type View, call } from '../fallback';
 import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { normalizePosition, validateFd, validateReadBuffer } from '../validate';
-import { defineOp, engineOf, run } from './define';
+import { defineOp, engineOf, ioOptions, run } from './define';
 import { MAX_RW, Op } from './op';
 
 /**
@@ -82,16 +83,19 @@ export const def = defineOp({
      * Reads up to `view.byteLength` bytes at `position` (undefined, null or -1: the
      * file's current position) into `view`; resolves with the bytes read (0 at EOF).
      */
-    read(this: Ring, fd: number, view: ArrayBufferView, position?: Position): Promise<number> {
+    read(this: Ring, fd: number, view: ArrayBufferView, position?: Position, options?: IoOptions): Promise<number> {
       let op: ReadOp;
       try {
         op = read(fd, view, position);
         // node:fs resolves zero-length reads without a syscall.
-        if (op.length === 0) return engineOf(this).destroyed ? Promise.reject(destroyedError('read')) : Promise.resolve(0);
+        if (op.length === 0) {
+          ioOptions(options);
+          return engineOf(this).destroyed ? Promise.reject(destroyedError('read')) : Promise.resolve(0);
+        }
       } catch (err) {
         return Promise.reject(err);
       }
-      return run(this, () => op);
+      return run(this, () => op, options);
     },
   },
   batch: {

@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { type View, call, pos } from '../fallback';
@@ -105,8 +106,8 @@ export const def = defineOp({
   native: 'readv',
   methods: {
     /** Scatter read: fills the views in order; resolves with the total bytes read. */
-    readv(this: Ring, fd: number, views: readonly ArrayBufferView[], position?: Position): Promise<number> {
-      return run(this, () => readv(fd, views, position));
+    readv(this: Ring, fd: number, views: readonly ArrayBufferView[], position?: Position, options?: IoOptions): Promise<number> {
+      return run(this, () => readv(fd, views, position), options);
     },
   },
   batch: {

@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { uvError } from '../errors';
@@ -58,8 +59,8 @@ export function rename(from: unknown, to: unknown): RenameOp {
 export const def = defineOp({
   native: 'renameat',
   methods: {
-    rename(this: Ring, oldPath: PathLike, newPath: PathLike): Promise<void> {
-      return run(this, () => rename(oldPath, newPath));
+    rename(this: Ring, oldPath: PathLike, newPath: PathLike, options?: IoOptions): Promise<void> {
+      return run(this, () => rename(oldPath, newPath), options);
     },
   },
   batch: {

@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 import type { BigIntStats, Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -8,7 +9,7 @@ import type { PathLike, Ring } from '../ring';
 import type { Stager } from '../stage';
 import { STATX_SIZE, statsFromStatx } from '../stats';
 import { pathToCString, toPathArg, validateNativeFd } from '../validate';
-import { defineOp, run } from './define';
+import { defineOp, embeddedIo, run } from './define';
 import { Op } from './op';
 
 const AT_FDCWD = -100;
@@ -16,7 +17,7 @@ const AT_SYMLINK_NOFOLLOW = 0x100;
 const AT_EMPTY_PATH = 0x1000;
 const EMPTY_PATH = Buffer.from([0]);
 
-export interface StatOptions {
+export interface StatOptions extends IoOptions {
   bigint?: boolean;
 }
 
@@ -111,8 +112,9 @@ export function fstat(fd: unknown, options: unknown): StatOp {
 /** Runs stat or lstat, after this Node's verdict on options that are not an object. */
 function runStat(ring: Ring, kind: 'stat' | 'lstat', path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats> {
   const verdict = statOptionsVerdict(kind, path, options);
-  if (verdict) return verdict.then(() => run(ring, () => stat(kind, path, options)));
-  return run(ring, () => stat(kind, path, options));
+  const io = embeddedIo(options);
+  if (verdict) return verdict.then(() => run(ring, () => stat(kind, path, options), io));
+  return run(ring, () => stat(kind, path, options), io);
 }
 
 type StatMethod = {
@@ -136,7 +138,7 @@ export const def = defineOp({
       return runStat(this, 'lstat', path, options);
     } as StatMethod,
     fstat: function (this: Ring, fd: number, options?: StatOptions) {
-      return run(this, () => fstat(fd, options));
+      return run(this, () => fstat(fd, options), embeddedIo(options));
     } as FstatMethod,
   },
   batch: {

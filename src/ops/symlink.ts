@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { uvError } from '../errors';
@@ -54,8 +55,8 @@ export const def = defineOp({
   native: 'symlinkat',
   methods: {
     /** Creates a symbolic link at `path` to `target`. */
-    symlink(this: Ring, target: PathLike, path: PathLike, type?: 'dir' | 'file' | 'junction' | null): Promise<void> {
-      return run(this, () => symlink(target, path, type));
+    symlink(this: Ring, target: PathLike, path: PathLike, type?: 'dir' | 'file' | 'junction' | null, options?: IoOptions): Promise<void> {
+      return run(this, () => symlink(target, path, type), options);
     },
   },
   batch: {

@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { callVoid } from '../fallback';
@@ -40,11 +41,11 @@ export function unlink(kind: 'unlink' | 'rmdir', path: unknown): UnlinkOp {
 export const def = defineOp({
   native: 'unlinkat',
   methods: {
-    unlink(this: Ring, path: PathLike): Promise<void> {
-      return run(this, () => unlink('unlink', path));
+    unlink(this: Ring, path: PathLike, options?: IoOptions): Promise<void> {
+      return run(this, () => unlink('unlink', path), options);
     },
-    rmdir(this: Ring, path: PathLike): Promise<void> {
-      return run(this, () => unlink('rmdir', path));
+    rmdir(this: Ring, path: PathLike, options?: IoOptions): Promise<void> {
+      return run(this, () => unlink('rmdir', path), options);
     },
   },
   batch: {

@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { type View, call, pos } from '../fallback';
@@ -77,6 +78,10 @@ export class WriteOp<T = number> extends Op<T> {
     return this.progress.withBytesWritten(super.error(res));
   }
 
+  override partial(err: Error): Error {
+    return this.progress.withBytesWritten(err);
+  }
+
   /**
    * Writes all of the view, continuing short writes like the ring does, in
    * pieces of at most MAX_RW_COUNT bytes (node:fs refuses lengths over 2^31-1,
@@ -115,8 +120,8 @@ export const def = defineOp({
   native: 'write',
   methods: {
     /** Writes all of `view` at `position`, continuing short writes; resolves with the bytes written. */
-    write(this: Ring, fd: number, view: ArrayBufferView, position?: Position): Promise<number> {
-      return run(this, () => write(fd, view, position));
+    write(this: Ring, fd: number, view: ArrayBufferView, position?: Position, options?: IoOptions): Promise<number> {
+      return run(this, () => write(fd, view, position), options);
     },
   },
   batch: {

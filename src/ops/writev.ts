@@ -1,3 +1,4 @@
+import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
 import { type View, call, pos } from '../fallback';
@@ -73,6 +74,10 @@ export class WritevOp extends Op<number> {
     return this.progress.withBytesWritten(super.error(res));
   }
 
+  override partial(err: Error): Error {
+    return this.progress.withBytesWritten(err);
+  }
+
   /**
    * Writes all of every view, continuing short writes like the ring does, in
    * calls of at most IOV_MAX views and MAX_RW_COUNT bytes: node:fs passes more
@@ -119,8 +124,8 @@ export const def = defineOp({
   native: 'writev',
   methods: {
     /** Gather write: writes all of every view, in order, continuing short writes; resolves with the total. */
-    writev(this: Ring, fd: number, views: readonly ArrayBufferView[], position?: Position): Promise<number> {
-      return run(this, () => writev(fd, views, position));
+    writev(this: Ring, fd: number, views: readonly ArrayBufferView[], position?: Position, options?: IoOptions): Promise<number> {
+      return run(this, () => writev(fd, views, position), options);
     },
   },
   batch: {
