@@ -222,18 +222,40 @@ export class Engine {
     });
   }
 
-  /** Cancels `ops` when `io.signal` aborts, until io.detach() (called when they settle). */
+  /**
+   * Cancels `ops` when `io.signal` aborts, until io.detach() (called when they
+   * settle). One listener per signal, however many ops share it (a listener
+   * per op would trip Node's MaxListenersExceededWarning at 11).
+   */
   listen(io: Io, ops: readonly Op[]): void {
     const { signal } = io;
     // node's validation takes any object with an `aborted` property as a signal.
     if (signal === null || typeof signal.addEventListener !== 'function') return;
-    const onAbort = (): void => this.abort(ops);
-    signal.addEventListener('abort', onAbort, { once: true });
+    let entry = this.#bySignal.get(signal);
+    if (entry === undefined) {
+      const waiting = new Set<Op>();
+      const onAbort = (): void => {
+        this.#bySignal.delete(signal);
+        this.abort([...waiting]);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      entry = { ops: waiting, onAbort };
+      this.#bySignal.set(signal, entry);
+    }
+    const listening = entry;
+    for (const op of ops) listening.ops.add(op);
     io.detach = () => {
       io.detach = null;
-      signal.removeEventListener('abort', onAbort);
+      for (const op of ops) listening.ops.delete(op);
+      if (listening.ops.size === 0 && this.#bySignal.get(signal) === listening) {
+        this.#bySignal.delete(signal);
+        signal.removeEventListener('abort', listening.onAbort);
+      }
     };
   }
+
+  /** Per signal: the ops it may still cancel, and its one listener. */
+  readonly #bySignal = new WeakMap<AbortSignal, { ops: Set<Op>; onAbort: () => void }>();
 
   /**
    * Cancels `ops` (each given an Io): those not yet handed to the kernel never

@@ -162,6 +162,28 @@ describe('a signal that aborts while the op waits in the kernel', () => {
     expect(buf.toString()).toBe('wxyz');
   });
 
+  it('many ops on one signal add one listener (no MaxListenersExceededWarning), removed when the last settles', async () => {
+    const p = fx.path();
+    fs.writeFileSync(p, Buffer.alloc(4096));
+    const fd = fx.openSync(p, 'r');
+    const c = new AbortController();
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on('warning', onWarning);
+    try {
+      const ps = Array.from({ length: 50 }, (_, i) => ring.read(fd, Buffer.alloc(8), i * 8, { signal: c.signal }));
+      expect(getEventListeners(c.signal, 'abort').length).toBeLessThanOrEqual(1);
+      await Promise.all(ps);
+      await new Promise((r) => setImmediate(r));
+      expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('an abort after the op settled changes nothing, and the listener is gone', async () => {
     const p = fx.path();
     fs.writeFileSync(p, 'hello');

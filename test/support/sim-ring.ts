@@ -231,6 +231,16 @@ export class SimRing implements NativeRing {
     return 0;
   }
 
+  /** IORING_OP_ASYNC_CANCEL of one op: it completes with -ECANCELED unless already done. */
+  cancel(slot: number, gen: number): number {
+    if (!this.#live) return -E.EBADFD;
+    const sqe = this.#pending.find((q) => q.slot === slot && q.gen === gen && !q.done);
+    if (sqe === undefined) return -2; // ENOENT
+    sqe.cancelled = true;
+    this.#schedule();
+    return 0;
+  }
+
   shutdown(): number {
     if (this.#pending.length > 0) this.violations.push(`shutdown with ${this.#pending.length} SQEs in flight`);
     this.#live = false;
