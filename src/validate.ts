@@ -116,7 +116,7 @@ export function validateViews(views: unknown): ArrayBufferView[] {
  * (a negative one meaning the current position, as libuv reads it), and Node 20 and 22
  * check no position at all for a zero-length read (24 and later do).
  */
-export function normalizePosition(position: unknown, length: number): number | bigint {
+export function normalizePosition(position: unknown, length: number, kind: 'read' | 'write' = 'read'): number | bigint {
   if (position == null) return -1;
   if (typeof position === 'number') {
     if (Number.isSafeInteger(position) && position >= -1) return position === 0 ? 0 : position; // -0 → 0
@@ -124,7 +124,12 @@ export function normalizePosition(position: unknown, length: number): number | b
     if (position >= -1n && position <= kMaxInt64 - BigInt(Math.min(length, kIoMaxLength))) return bigintPosition(position);
   }
   const n = Math.min(length, kIoMaxLength);
-  const err = nodeRejection(() => fs.readSync(NEVER_FD, n === 0 ? EMPTY : new Uint8Array(n), 0, n, position as number));
+  // As fs.read checks it; for a zero length, a write's as fs.write checks it (they
+  // differ there: Node 24 and later check a read's position, not a write's).
+  const buf = n === 0 ? EMPTY : new Uint8Array(n);
+  const err = nodeRejection(() =>
+    kind === 'write' && n === 0 ? fs.writeSync(NEVER_FD, buf, 0, 0, position as number) : fs.readSync(NEVER_FD, buf, 0, n, position as number),
+  );
   if (err) throw forArgument(err, 'position', 'position', normalizePosition);
   // This Node took it (its read would have failed at the syscall, with EBADF).
   // A bigint past 2^63-1 (taken only for a zero length) reaches libuv as a

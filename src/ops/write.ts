@@ -113,7 +113,7 @@ export class WriteOp<T = number> extends Op<T> {
 export function write(fd: unknown, view: unknown, position: unknown): WriteOp {
   const validFd = validateFd(fd);
   validateWriteBuffer(view);
-  return new WriteOp(validFd, view, normalizePosition(position, view.byteLength));
+  return new WriteOp(validFd, view, normalizePosition(position, view.byteLength, 'write'));
 }
 
 export const def = defineOp({
