@@ -68,13 +68,16 @@ function build() {
     if (!st.isDirectory()) return st.mtimeMs;
     return Math.max(...fs.readdirSync(p).map((n) => newest(path.join(p, n))));
   };
-  const sources = Math.max(newest(path.join(root, 'native')), newest(path.join(root, 'binding.gyp')));
+  const sources = Math.max(newest(path.join(root, 'native')), newest(path.join(root, 'binding.gyp')), newest(path.join(root, 'scripts', 'liburing.js')));
   if (fs.existsSync(addon) && fs.statSync(addon).mtimeMs > sources) return addon;
   log('building the addon with -fsanitize=address,undefined (binding.gyp Debug)');
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.cpSync(path.join(root, 'binding.gyp'), path.join(dir, 'binding.gyp'));
   fs.cpSync(path.join(root, 'native'), path.join(dir, 'native'), { recursive: true });
+  // binding.gyp asks scripts/liburing.js where liburing is.
+  fs.mkdirSync(path.join(dir, 'scripts'), { recursive: true });
+  fs.cpSync(path.join(root, 'scripts', 'liburing.js'), path.join(dir, 'scripts', 'liburing.js'));
   // npm's own node-gyp (what `npm ci` built build/Release with), with npm's config (nodedir…).
   const gyp = process.env.npm_config_node_gyp;
   const argv = gyp ? [process.execPath, gyp] : ['node-gyp'];
