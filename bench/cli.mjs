@@ -15,6 +15,7 @@ import { profileCells } from './lib/profile.mjs';
 import { addRatios, buildRows, consoleTable, fmtBs, markdown, profileLines, roundFigures } from './lib/report.mjs';
 import { fioVersion, probeC, probeNode, runC, runFio, runNode, toCase } from './lib/runner.mjs';
 import { charts } from './lib/svg.mjs';
+import { evaluateTargets, targetLines, targetMarkdown } from './lib/targets.mjs';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -309,7 +310,7 @@ async function main() {
     timing: Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     ...(profiles ? { profiles } : {}),
   };
-  const doc = { schemaVersion: 2, tool: 'uring-fs bench (bench/cli.mjs)', machine, config, results: rows };
+  const doc = { schemaVersion: 2, tool: 'uring-fs bench (bench/cli.mjs)', machine, config, results: rows, targets: evaluateTargets(rows) };
   const jsonPath = opts.json ?? path.join(opts.out, 'results.json');
   fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
   fs.writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
@@ -331,10 +332,13 @@ function writeReports(doc, out) {
   fs.mkdirSync(out, { recursive: true });
   for (const ch of chartList) fs.writeFileSync(path.join(out, ch.file), ch.svg);
   const mdPath = path.join(out, 'results.md');
-  fs.writeFileSync(mdPath, markdown({ machine, config, rows, charts: chartList, elapsedSeconds: config.elapsedSeconds }) + '\n');
+  // Worked out again from the rows, so that --report renders them for older files too.
+  const targets = evaluateTargets(rows);
+  fs.writeFileSync(mdPath, markdown({ machine, config, rows, charts: chartList, elapsedSeconds: config.elapsedSeconds, sections: targetMarkdown(targets) }) + '\n');
   // stdout alone is a complete result: the machine, then the table.
   console.log(machineLines(machine).join('\n'));
   console.log(consoleTable(rows));
+  console.log(targetLines(targets).join('\n'));
   if (config.profiles?.length) console.log(['', 'profiles (--profile; one extra run per cell under perf record):', ...profileLines(config.profiles)].join('\n'));
   log('');
   log(`Markdown  ${rel(mdPath)}`);

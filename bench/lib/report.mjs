@@ -275,7 +275,8 @@ export function consoleTable(rows) {
 
 const mdEscape = (s) => String(s).replace(/\|/g, '\\|');
 
-export function markdown({ machine, config, rows, charts, elapsedSeconds }) {
+/** sections: more Markdown lines (the targets table), put before the results. */
+export function markdown({ machine, config, rows, charts, elapsedSeconds, sections = [] }) {
   const L = [];
   L.push('# uring-fs benchmark results', '');
   L.push(`${machine.date} · ${config.quick ? 'quick matrix' : 'default matrix'} · ${config.rounds} round(s) · ` +
@@ -296,6 +297,7 @@ export function markdown({ machine, config, rows, charts, elapsedSeconds }) {
     for (const l of profileLines(config.profiles)) L.push(l);
     L.push('```', '');
   }
+  L.push(...sections);
   L.push('## Results', '');
   for (const g of groups(rows)) {
     L.push(`### ${mdEscape(describeWorkload(g))}`, '');
