@@ -13,10 +13,12 @@ a C program over liburing and fio, on the same page cache (see bench/README.md).
   --quick              reduced matrix, 1 round, short runs, this Node only (under a minute)
   --filter LIST        comma-separated workloads and/or contenders, e.g.
                        --filter randread,stat,uring-fs,c-liburing
-                       workloads: randread randread:hot randread:direct seqread randwrite
-                                  randwrite:buffered randwrite:fdatasync-32 smallfiles stat nop
+                       workloads: randread randread:hot randread:direct seqread stream
+                                  randwrite randwrite:buffered randwrite:fdatasync-32 smallfiles
+                                  stat readfile writefile nop
                        contenders: fs-promises fs-callback fs-sync fs-libuv-io-uring uring-fs
-                                   uring-fs-batch c-liburing fio, and fs-callback@24 etc. for
+                                   uring-fs-batch uring-fs-queue uring-fs-many uring-fs-promises
+                                   c-liburing fio, and fs-callback@24 etc. for
                                    the other Node lines (a bare style selects it on every line;
                                    with no node:fs contender left, fs-promises is kept)
   --qd LIST            queue depths for every workload (default: per workload, see README)
