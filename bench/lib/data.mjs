@@ -3,7 +3,7 @@
 //
 //   <dir>/.uring-fs-bench.json   the manifest: every file listed here was created by the suite
 //   <dir>/data-1g.bin            1 GiB, read workloads (unless --file)
-//   <dir>/write-128m.bin         128 MiB, the only file the write workloads write to
+//   <dir>/write-128m.bin         128 MiB, the only file the random-write workloads write to
 //   <dir>/small/f00000..f09999   10,000 files of 4 KiB: small-file, stat and 4 KiB readfile workloads
 //   <dir>/files-64k/f00000..f01023, <dir>/files-1m/f00000..f00063: the 64 KiB and 1 MiB readfile workloads
 //   <dir>/writefile/f00000..     the writefile workload's files, one per slot (written by the runs)

@@ -74,7 +74,7 @@ export const WORKLOADS = [
   // One Readable of the whole file (its first --span bytes), 64 KiB chunks (the default
   // highWaterMark), consumed by a 'data' listener; a new stream at the end. One op = one chunk.
   // fs-promises: node's FileHandle.createReadStream(), fs-callback: fs.createReadStream() (node's
-  // fastest stream; the other Node lines run it), uring-fs: uring-fs/promises' FileHandle.createReadStream().
+  // fastest stream; the other Node lines run it), uring-fs-promises: the drop-in's FileHandle.createReadStream().
   { workload: 'stream', mode: 'hot', op: 'stream', access: 'seq', bs: [64 * KiB], qd: [1], quickQd: [1], data: 'read', cache: 'hot', contenders: ['fs-promises', 'fs-callback', 'uring-fs-promises'], lineStyles: ['fs-callback'] },
   { workload: 'randwrite', mode: 'buffered', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'hot', contenders: ALL },
   { workload: 'randwrite', mode: 'fdatasync-32', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'hot', fdatasyncEvery: 32, contenders: ALL },
