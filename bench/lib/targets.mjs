@@ -42,7 +42,7 @@ export function evaluateTargets(rows) {
       target: `≥ ${min} ×`,
       min,
       value: value == null ? null : Number(value.toPrecision(3)),
-      measured: value == null ? 'not in this run' : `${value.toFixed(2)} × (${fmt(a, va)} / ${fmt(b, vb)})`,
+      measured: value == null ? 'not in this run' : `${fmtX(value)} × (${fmt(a, va)} / ${fmt(b, vb)})`,
       status: value == null ? 'n/a' : value >= min ? 'met' : 'missed',
       detail: null,
     });
@@ -83,7 +83,7 @@ export function evaluateTargets(rows) {
     n++;
     const v = ours.opsPerSec / nodeBest.opsPerSec;
     if (!worst || v < worst.v) worst = { v, r: ours, b: nodeBest };
-    if (v < 1) missed.push(`${caseName(ours)} ${v.toFixed(2)} × (${ours.contender} ${fmtRate(ours.opsPerSec)} vs ${nodeBest.contender} ${fmtRate(nodeBest.opsPerSec)})`);
+    if (v < 1) missed.push(`${caseName(ours)} ${fmtX(v)} × (${ours.contender} ${fmtRate(ours.opsPerSec)} vs ${nodeBest.contender} ${fmtRate(nodeBest.opsPerSec)})`);
   }
   out.push({
     issue: 12,
@@ -91,7 +91,7 @@ export function evaluateTargets(rows) {
     target: '≥ 1 × in every case',
     min: 1,
     value: worst ? Number(worst.v.toPrecision(3)) : null,
-    measured: n ? `${n - missed.length} of ${n} cases; lowest ${worst.v.toFixed(2)} × (${caseName(worst.r)})` : 'not in this run',
+    measured: n ? `${n - missed.length} of ${n} cases; lowest ${fmtX(worst.v)} × (${caseName(worst.r)})` : 'not in this run',
     status: n ? (missed.length ? 'missed' : 'met') : 'n/a',
     detail: missed.length ? missed : null,
   });
@@ -102,6 +102,9 @@ function caseName(r) {
   const mode = ['smallfiles', 'stat', 'nop', 'readfile'].includes(r.workload) ? '' : ` ${r.mode}`;
   return `${r.workload}${mode}${r.bs ? ` ${fmtBs(r.bs)}` : ''} QD ${r.qd}`;
 }
+
+/** A ratio: two decimals, or two significant digits below 0.1 (0.0020, not 0.00). */
+const fmtX = (v) => (v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 
 function fmtRate(x) {
   if (x == null) return '–';
@@ -128,7 +131,7 @@ export function targetLines(targets) {
 export function targetMarkdown(targets) {
   if (!targets?.length) return [];
   const esc = (s) => String(s).replace(/\|/g, '\\|');
-  const L = ['## Targets', '', 'Issues 11 and 12, from the rows above (same run, one thread, medians over the rounds).', ''];
+  const L = ['## Targets', '', 'Issues 11 and 12, from the rows of the results below (same run, one thread, medians over the rounds).', ''];
   L.push('| issue | figure | target | measured | status |', '| --- | --- | --- | --- | --- |');
   for (const t of targets) L.push(`| #${t.issue} | ${esc(t.figure)} | ${esc(t.target)} | ${esc(t.measured)} | ${STATUS[t.status]} |`);
   const missed = targets.flatMap((t) => t.detail ?? []);
