@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { HELP, parseArgs } from './lib/args.mjs';
 import { PageCache, cacheTarget } from './lib/cache.mjs';
 import { buildC, buildCachectl, ccVersion } from './lib/cprog.mjs';
-import { DATA, deviceOrFileSize, ensureData, flushFile, probeDirect } from './lib/data.mjs';
+import { DATA, deviceOrFileSize, ensureData, flushFile, flushFiles, probeDirect } from './lib/data.mjs';
 import { collectMachine, machineLines, storageOf } from './lib/machine.mjs';
 import { caseKey, expand, estimateSeconds } from './lib/matrix.mjs';
 import { resolveNodeLines } from './lib/nodes.mjs';
@@ -15,6 +15,7 @@ import { profileCells } from './lib/profile.mjs';
 import { addRatios, buildRows, consoleTable, fmtBs, markdown, profileLines, roundFigures } from './lib/report.mjs';
 import { fioVersion, probeC, probeNode, runC, runFio, runNode, toCase } from './lib/runner.mjs';
 import { charts } from './lib/svg.mjs';
+import { evaluateTargets, targetLines, targetMarkdown } from './lib/targets.mjs';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -43,6 +44,8 @@ async function main() {
     read: !opts.file && cells.some((c) => c.spec.data === 'read'),
     write: cells.some((c) => c.spec.data === 'write'),
     small: cells.some((c) => c.spec.data === 'small'),
+    files: [...new Set(cells.filter((c) => c.spec.data === 'files').map((c) => c.bs))], // readfile sizes
+    wfiles: cells.some((c) => c.spec.data === 'wfiles'), // writefile
   };
   if (!cells.length) {
     log('bench: the filter leaves nothing to run (see --list and --help)');
@@ -75,7 +78,7 @@ async function main() {
   const nodeLines = resolveNodeLines(lines, opts.nodeCache, log);
 
   // ---- data ------------------------------------------------------------------------------
-  const data = ensureData(opts.dir, needs, log);
+  const data = ensureData(opts.dir, { ...needs, wfiles: false }, log);
   if (opts.file) {
     const size = deviceOrFileSize(opts.file);
     data.readFile = opts.file;
@@ -87,10 +90,11 @@ async function main() {
   if (needs.write) data.writeSpan = DATA.writeSize;
   // The write workloads once per target: --dir's write file, then each --write-dir's.
   const writeTargets = [];
-  if (needs.write) {
+  if (needs.write || needs.wfiles) {
     for (const dir of [opts.dir, ...opts.writeDirs]) {
-      const file = dir === opts.dir ? data.writeFile : ensureData(dir, { write: true }, log).writeFile;
-      writeTargets.push({ dir, writeFile: file, filesystem: storageOf(file).filesystem });
+      const made = ensureData(dir, { write: needs.write && dir !== opts.dir, wfiles: needs.wfiles }, log);
+      const file = dir === opts.dir ? data.writeFile ?? null : made.writeFile ?? null;
+      writeTargets.push({ dir, writeFile: file, writeFilesDir: made.writeFilesDir ?? null, filesystem: storageOf(file ?? made.writeFilesDir).filesystem });
     }
   }
 
@@ -191,7 +195,7 @@ async function main() {
     for (const idxs of byCase.values()) {
       const cell0 = cells[idxs[0]];
       const spec = cell0.spec;
-      const target = cacheTarget(spec, { ...data, writeFile: cell0.target ?? data.writeFile });
+      const target = cacheTarget(spec, { ...data, writeFile: cell0.target ?? data.writeFile, bs: cell0.bs });
       let caseCache = null;
       if (target) {
         const group = `${target.key}|${spec.workload}:${spec.mode}`;
@@ -220,7 +224,9 @@ async function main() {
         const t0 = performance.now();
         let r = await runCell(cell, kase);
         // This run's writeback must not become the next run's cost.
-        const flush = () => spec.data === 'write' && timed('flushSeconds', () => flushFile(kase.file));
+        const flush = () =>
+          (spec.data === 'write' && timed('flushSeconds', () => flushFile(kase.file))) ||
+          (spec.data === 'wfiles' && timed('flushSeconds', () => flushFiles(kase.filesDir, kase.qd * (kase.workers ?? 1))));
         flush();
         let firstAttempt = null;
         // Pinned data cannot have been read from storage (what a pinned run reads is program
@@ -263,10 +269,12 @@ async function main() {
       out: path.join(opts.out, 'profile'),
       run: (cell, wrap, nodeArgs, env) => runCell(cell, { ...toCase(cell, data, opts, 0), nodeArgs, env }, wrap),
       prepare: (cell) => {
-        const target = cacheTarget(cell.spec, { ...data, writeFile: cell.target ?? data.writeFile });
+        const target = cacheTarget(cell.spec, { ...data, writeFile: cell.target ?? data.writeFile, bs: cell.bs });
         if (target) pageCache.topUp(target);
       },
-      after: (cell) => cell.spec.data === 'write' && flushFile(cell.target ?? data.writeFile),
+      after: (cell) =>
+        (cell.spec.data === 'write' && flushFile(cell.target ?? data.writeFile)) ||
+        (cell.spec.data === 'wfiles' && flushFiles(cell.target ?? data.writeFilesDir, cell.qd * (cell.workers ?? 1))),
       log,
     });
   }
@@ -302,7 +310,7 @@ async function main() {
     timing: Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v * 10) / 10])),
     ...(profiles ? { profiles } : {}),
   };
-  const doc = { schemaVersion: 2, tool: 'uring-fs bench (bench/cli.mjs)', machine, config, results: rows };
+  const doc = { schemaVersion: 2, tool: 'uring-fs bench (bench/cli.mjs)', machine, config, results: rows, targets: evaluateTargets(rows) };
   const jsonPath = opts.json ?? path.join(opts.out, 'results.json');
   fs.mkdirSync(path.dirname(jsonPath), { recursive: true });
   fs.writeFileSync(jsonPath, JSON.stringify(doc, null, 2) + '\n');
@@ -324,10 +332,13 @@ function writeReports(doc, out) {
   fs.mkdirSync(out, { recursive: true });
   for (const ch of chartList) fs.writeFileSync(path.join(out, ch.file), ch.svg);
   const mdPath = path.join(out, 'results.md');
-  fs.writeFileSync(mdPath, markdown({ machine, config, rows, charts: chartList, elapsedSeconds: config.elapsedSeconds }) + '\n');
+  // Worked out again from the rows, so that --report renders them for older files too.
+  const targets = evaluateTargets(rows);
+  fs.writeFileSync(mdPath, markdown({ machine, config, rows, charts: chartList, elapsedSeconds: config.elapsedSeconds, sections: targetMarkdown(targets) }) + '\n');
   // stdout alone is a complete result: the machine, then the table.
   console.log(machineLines(machine).join('\n'));
   console.log(consoleTable(rows));
+  console.log(targetLines(targets).join('\n'));
   if (config.profiles?.length) console.log(['', 'profiles (--profile; one extra run per cell under perf record):', ...profileLines(config.profiles)].join('\n'));
   log('');
   log(`Markdown  ${rel(mdPath)}`);

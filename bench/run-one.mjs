@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { Workload, combine, runPromiseLoops, runCallbackLoops, runSyncLoop, runBatchLoop, runStreamLoop } from './lib/measure.mjs';
+import { Workload, combine, runPromiseLoops, runCallbackLoops, runSyncLoop, runBatchLoop, runStreamLoop, runQueueLoop } from './lib/measure.mjs';
 
 const MARK = '@@RESULT ';
 
@@ -75,9 +75,14 @@ async function probeUv() {
 /** Prepares the contender; returns go(keepSamples) -> result and its teardown. */
 async function prepareCase(c, worker = 0) {
   const w = new Workload(c, worker);
-  const mod = c.contender.startsWith('uring-fs')
-    ? await import('./contenders/uring-fs.mjs')
-    : await import('./contenders/node-fs.mjs');
+  const mod =
+    c.contender === 'uring-fs-promises'
+      ? await import('./contenders/uring-fs-promises.mjs')
+      : c.contender === 'uring-fs-queue' || c.contender === 'uring-fs-many'
+        ? await import('./contenders/uring-fs-queue.mjs')
+        : c.contender.startsWith('uring-fs')
+          ? await import('./contenders/uring-fs.mjs')
+          : await import('./contenders/node-fs.mjs');
   const impl = await mod.prepare(c, w);
   const go = async (keepSamples) => {
     const timing = { warmup: c.warmup, duration: c.duration, warmupOps: c.warmupOps ?? 0, warmupMax: c.warmupMax ?? c.warmup, keepSamples, perf: worker === 0 };
@@ -93,6 +98,8 @@ async function prepareCase(c, worker = 0) {
         return runBatchLoop({ qd: c.qd, batch: impl.batch, sync: impl.sync, w, timing });
       case 'stream':
         return runStreamLoop({ open: impl.open, timing });
+      case 'queue':
+        return runQueueLoop({ qd: c.qd, open: impl.open, want: impl.want, error: impl.error, timing });
       default:
         throw new Error(`unknown style ${impl.style}`);
     }

@@ -41,7 +41,8 @@ export async function prepare(c, w) {
   }
 }
 
-const bufSize = (c) => (c.op === 'orc' ? 8192 : c.bs); // 8 KiB for 4 KiB files: a short read proves EOF
+// 8 KiB for 4 KiB files: a short read proves EOF. readFile allocates its own (as a caller's would).
+const bufSize = (c) => (c.op === 'orc' ? 8192 : c.op === 'readfile' ? 0 : c.bs);
 // One page-aligned buffer per slot, reused for every op of that slot: the C program's policy.
 const slotBuffers = (c, n) => pageAlignedBuffers(n, bufSize(c));
 
@@ -79,6 +80,8 @@ async function preparePromises(c, w) {
     };
   }
   if (c.op === 'stat') return { style: 'promise', op: () => fsp.stat(w.nextPath()) };
+  if (c.op === 'readfile') return { style: 'promise', op: async () => check((await fsp.readFile(w.nextPath())).length, fileSize, 'readFile') };
+  if (c.op === 'writefile') return { style: 'promise', op: (slot) => fsp.writeFile(w.slotPath(slot), bufs[slot]) };
   throw unsupported(c);
 }
 
@@ -112,6 +115,9 @@ function prepareCallback(c, w) {
     };
   }
   if (c.op === 'stat') return { style: 'callback', op: (slot, cb) => fs.stat(w.nextPath(), (err) => cb(err)) };
+  if (c.op === 'readfile')
+    return { style: 'callback', op: (slot, cb) => fs.readFile(w.nextPath(), (err, data) => cb(err || (data.length !== fileSize ? new Error(`readFile: got ${data.length} bytes`) : null))) };
+  if (c.op === 'writefile') return { style: 'callback', op: (slot, cb) => fs.writeFile(w.slotPath(slot), bufs[slot], (err) => cb(err)) };
   throw unsupported(c);
 }
 
@@ -145,5 +151,7 @@ function prepareSync(c, w) {
     };
   }
   if (c.op === 'stat') return { style: 'sync', op: () => fs.statSync(w.nextPath()) };
+  if (c.op === 'readfile') return { style: 'sync', op: () => check(fs.readFileSync(w.nextPath()).length, fileSize, 'readFile') };
+  if (c.op === 'writefile') return { style: 'sync', op: () => fs.writeFileSync(w.slotPath(0), buf) };
   throw unsupported(c);
 }

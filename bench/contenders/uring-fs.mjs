@@ -1,5 +1,6 @@
 // The library under test: `uring-fs` (a Ring, one promise per op) and `uring-fs-batch`
-// (ring.batch: QD N = N ops in one submission, awaited together).
+// (ring.batch: QD N = N ops in one submission, awaited together). The promise-free path is in
+// uring-fs-queue.mjs, the drop-in uring-fs/promises in uring-fs-promises.mjs.
 //
 // The package imports itself by name (package.json "exports"), so this measures the built
 // dist/ exactly as a user gets it. A missing build, a Ring that cannot use io_uring, or a
@@ -61,24 +62,13 @@ export async function openRing(entries) {
 }
 
 /**
- * The stream workload: uring-fs/promises' FileHandle.createReadStream(), the same options as
- * node's (bench/contenders/node-fs.mjs). The drop-in runs on the thread's ring (getRing()),
- * required to be io_uring (URING_FS_STRICT=1): a node:fs fallback is an error row.
+ * readfile: the top-level `readFile` export (uring-fs's own, on the thread's ring, getRing()),
+ * required to be io_uring (URING_FS_STRICT=1): a node:fs fallback is an error row. The drop-in's
+ * readFile is the uring-fs-promises contender.
  */
-async function prepareStream(c) {
+async function prepareReadFile(c, w) {
   process.env.URING_FS_STRICT = '1';
-  const spec = process.env.URING_FS_MODULE
-    ? pathToFileURL(process.env.URING_FS_MODULE.replace(/index\.mjs$/, 'promises.mjs')).href
-    : 'uring-fs/promises';
-  let fsp;
-  let lib;
-  try {
-    fsp = await import(spec);
-    lib = await loadLibrary();
-  } catch (err) {
-    throw new Error(`cannot import '${spec}' (${err.code || err.message}); build it first (npm run build:native && npm run build:ts)`);
-  }
-  if (typeof fsp.open !== 'function') throw new Error(`'${spec}' has no open(): not the drop-in`);
+  const lib = await loadLibrary();
   let ring;
   try {
     ring = lib.getRing();
@@ -86,18 +76,13 @@ async function prepareStream(c) {
     throw new Error(`io_uring ring could not be created: ${err.message}`);
   }
   if (ring.backend !== 'io_uring') throw new Error(`ring fell back to node:fs (${ring.fallbackReason}); not measuring that as uring-fs`);
-  const end = c.span - 1;
-  return {
-    style: 'stream',
-    open: async () => (await fsp.open(c.file, 'r')).createReadStream({ end }),
-    facts: () => ringFacts(ring),
-  };
+  return { style: 'promise', op: async () => check((await lib.readFile(w.nextPath())).length, c.fileSize, 'readFile'), facts: () => ringFacts(ring) };
 }
 
 export async function prepare(c, w) {
-  if (c.op === 'stream') {
-    if (c.contender !== 'uring-fs') throw new Error(`${c.contender} has no stream workload`);
-    return prepareStream(c);
+  if (c.op === 'readfile') {
+    if (c.contender !== 'uring-fs') throw new Error(`${c.contender} has no readfile workload`);
+    return prepareReadFile(c, w);
   }
   const entries = Math.max(256, 2 ** Math.ceil(Math.log2(c.qd * 2)));
   const { lib, ring } = await openRing(entries);

@@ -10,13 +10,15 @@ export const HELP = `Usage: npm run bench -- [options]      (or: node bench/cli.
 Benchmarks uring-fs against node:fs (on this Node and on Node 22, 24, 26), libuv's io_uring,
 a C program over liburing and fio, on the same page cache (see bench/README.md).
 
-  --quick              reduced matrix, 1 round, short runs, this Node only (under a minute)
+  --quick              reduced matrix, 1 round, short runs, this Node only (about a minute)
   --filter LIST        comma-separated workloads and/or contenders, e.g.
                        --filter randread,stat,uring-fs,c-liburing
-                       workloads: randread randread:hot randread:direct seqread randwrite
-                                  randwrite:buffered randwrite:fdatasync-32 smallfiles stat nop
+                       workloads: randread randread:hot randread:direct seqread stream
+                                  randwrite randwrite:buffered randwrite:fdatasync-32 smallfiles
+                                  stat readfile writefile nop
                        contenders: fs-promises fs-callback fs-sync fs-libuv-io-uring uring-fs
-                                   uring-fs-batch c-liburing fio, and fs-callback@24 etc. for
+                                   uring-fs-batch uring-fs-queue uring-fs-many uring-fs-promises
+                                   c-liburing fio, and fs-callback@24 etc. for
                                    the other Node lines (a bare style selects it on every line;
                                    with no node:fs contender left, fs-promises is kept)
   --qd LIST            queue depths for every workload (default: per workload, see README)
@@ -26,7 +28,7 @@ a C program over liburing and fio, on the same page cache (see bench/README.md).
   --warmup SEC         un-measured seconds before each run (default 0.1, --quick 0.05)
   --dir DIR            where the suite creates its data (default: $TMPDIR/uring-fs-bench)
   --file PATH          read workloads read this existing file or block device, read-only
-                       (writes, small files and stat still use --dir)
+                       (writes, small files, stat, readfile and writefile still use --dir)
   --span BYTES         bytes of the read file to use (default: min(size, 1 GiB)); K/M/G suffixes
   --direct             add O_DIRECT variants of seqread and randwrite (randread:direct is
                        always in the matrix)

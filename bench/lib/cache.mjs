@@ -162,12 +162,20 @@ function hasFincore() {
   }
 }
 
-/** The hot data a case reads or writes: { file, span } or { filesDir, nfiles }; null if none. */
+/**
+ * The hot data a case reads or writes: { file, span } or { filesDir, nfiles }; null if none.
+ * data.bs: the case's block size (which readfile set).
+ */
 export function cacheTarget(spec, data) {
   if (spec.cache !== 'hot') return null;
   if (spec.data === 'read') return { key: 'read', file: data.readFile, span: data.readSpan };
   if (spec.data === 'write') return { key: `write:${data.writeFile}`, file: data.writeFile, span: data.writeSpan };
   if (spec.data === 'small') return { key: 'small', filesDir: data.filesDir, nfiles: data.nfiles };
+  // readfile: the set of files of the case's size (data.bs); 4 KiB is the small files' set.
+  if (spec.data === 'files') {
+    const set = data.fileSets?.[data.bs];
+    return set ? { key: set.key, filesDir: set.dir, nfiles: set.count } : null;
+  }
   return null;
 }
 

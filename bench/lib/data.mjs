@@ -3,8 +3,10 @@
 //
 //   <dir>/.uring-fs-bench.json   the manifest: every file listed here was created by the suite
 //   <dir>/data-1g.bin            1 GiB, read workloads (unless --file)
-//   <dir>/write-128m.bin         128 MiB, the only file the write workloads write to
-//   <dir>/small/f00000..f09999   10,000 files of 4 KiB: small-file and stat workloads
+//   <dir>/write-128m.bin         128 MiB, the only file the random-write workloads write to
+//   <dir>/small/f00000..f09999   10,000 files of 4 KiB: small-file, stat and 4 KiB readfile workloads
+//   <dir>/files-64k/f00000..f01023, <dir>/files-1m/f00000..f00063: the 64 KiB and 1 MiB readfile workloads
+//   <dir>/writefile/f00000..     the writefile workload's files, one per slot (written by the runs)
 //
 // Every 4-byte word of a data file holds its own offset (liburing's test pattern), so the
 // content is deterministic and a misplaced block would say where it came from.
@@ -23,6 +25,13 @@ export const DATA = {
   smallDir: 'small',
   smallCount: 10000,
   smallSize: 4096,
+  // readfile: a set of files of each size, in rotation (4 KiB: the small files above).
+  fileSets: {
+    4096: { name: 'small', count: 10000 },
+    65536: { name: 'files-64k', count: 1024 },
+    1048576: { name: 'files-1m', count: 64 },
+  },
+  writeFilesDir: 'writefile',
 };
 
 function loadManifest(dir) {
@@ -90,12 +99,13 @@ function createPatternFile(p, size, log) {
 }
 
 /**
- * Makes sure the data the chosen workloads need exists. needs: { read, write, small }.
+ * Makes sure the data the chosen workloads need exists. needs: { read, write, small, files:
+ * [sizes], wfiles }.
  * Returns paths and sizes; `created` lists what had to be made this time.
  */
 export function ensureData(dir, needs, log = () => {}) {
   const out = { dir, created: [] };
-  if (!needs.read && !needs.write && !needs.small) return out;
+  if (!needs.read && !needs.write && !needs.small && !needs.files?.length && !needs.wfiles) return out;
   const m = loadManifest(dir);
   const file = (name, size) => {
     const p = path.join(dir, name);
@@ -108,27 +118,49 @@ export function ensureData(dir, needs, log = () => {}) {
   };
   if (needs.read) out.readFile = file(DATA.readName, DATA.readSize);
   if (needs.write) out.writeFile = file(DATA.writeName, DATA.writeSize);
-  if (needs.small) {
-    const sdir = path.join(dir, DATA.smallDir);
-    const want = { count: DATA.smallCount, size: DATA.smallSize };
-    const names = Array.from({ length: want.count }, (_, i) => `f${String(i).padStart(5, '0')}`);
-    const ok =
-      JSON.stringify(m.files[DATA.smallDir]) === JSON.stringify(want) &&
-      names.every((n) => sizeOf(path.join(sdir, n)) === want.size);
+  // A directory of `count` files f00000.. of `size` bytes each, listed in the manifest as one entry.
+  const fileSet = (name, count, size) => {
+    const sdir = path.join(dir, name);
+    const want = { count, size };
+    const names = Array.from({ length: count }, (_, i) => `f${String(i).padStart(5, '0')}`);
+    const ok = JSON.stringify(m.files[name]) === JSON.stringify(want) && names.every((n) => sizeOf(path.join(sdir, n)) === size);
     if (!ok) {
-      claim(dir, m, DATA.smallDir, want);
-      log(`creating ${want.count} files of ${want.size} bytes in ${sdir}`);
+      claim(dir, m, name, want);
+      log(`creating ${count} files of ${size} bytes in ${sdir}`);
       fs.mkdirSync(sdir, { recursive: true });
-      const buf = Buffer.alloc(want.size);
+      const buf = Buffer.alloc(size);
       names.forEach((n, i) => {
-        pattern(buf, i * want.size);
+        pattern(buf, i * size);
         fs.writeFileSync(path.join(sdir, n), buf);
+        // The larger sets (64 MiB each) go to disk now, not as writeback during the runs.
+        if (size >= 65536) flushFile(path.join(sdir, n));
       });
       out.created.push(sdir);
     }
-    out.filesDir = sdir;
-    out.nfiles = want.count;
-    out.fileSize = want.size;
+    return sdir;
+  };
+  if (needs.small) {
+    out.filesDir = fileSet(DATA.smallDir, DATA.smallCount, DATA.smallSize);
+    out.nfiles = DATA.smallCount;
+    out.fileSize = DATA.smallSize;
+  }
+  // readfile: { [size]: { key, dir, count, size } } for each size asked for.
+  if (needs.files?.length) {
+    out.fileSets = {};
+    for (const size of needs.files) {
+      const set = DATA.fileSets[size];
+      if (!set) throw new Error(`no readfile data set of ${size} bytes (sizes: ${Object.keys(DATA.fileSets).join(', ')})`);
+      out.fileSets[size] = { key: set.name, dir: fileSet(set.name, set.count, Number(size)), count: set.count, size: Number(size) };
+    }
+  }
+  // writefile: a directory the suite owns; the runs create and rewrite the files in it.
+  if (needs.wfiles) {
+    const wdir = path.join(dir, DATA.writeFilesDir);
+    if (m.files[DATA.writeFilesDir] !== 'dir' || !fs.existsSync(wdir)) {
+      claim(dir, m, DATA.writeFilesDir, 'dir');
+      fs.mkdirSync(wdir, { recursive: true });
+    }
+    out.writeFilesDir = wdir;
   }
   return out;
 }
@@ -172,6 +204,14 @@ export function flushFile(p) {
     fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** The same after a writefile run, for each slot's file that exists (f00000 .. f<n-1>). */
+export function flushFiles(dir, n) {
+  for (let i = 0; i < n; i++) {
+    const p = path.join(dir, `f${String(i).padStart(5, '0')}`);
+    if (fs.existsSync(p)) flushFile(p);
   }
 }
 

@@ -136,7 +136,7 @@ export function collectMachine({ dataDir, readTarget, cProbe, uringProbe, uvProb
     hugePages: hugePages(),
     dataDir: dataDir ? storageOf(dataDir) : null,
     readTarget: readTarget ? storageOf(readTarget) : null,
-    writeTargets: writeTargets.slice(1).map((t) => storageOf(t.writeFile)),
+    writeTargets: writeTargets.slice(1).map((t) => storageOf(t.writeFile ?? t.writeFilesDir)),
     nodeLines: Object.fromEntries(Object.entries(nodeLines).map(([l, v]) => [l, v.binary ? { version: v.version, uv: v.uv, binary: v.binary } : { error: v.error }])),
     ring: {
       'uring-fs': uringProbe,

@@ -7,6 +7,9 @@ export const CONTENDERS = [
   'fs-libuv-io-uring', // the fs-promises code with UV_USE_IO_URING=1
   'uring-fs', // Ring, one promise per op
   'uring-fs-batch', // ring.batch: QD N = N ops per submission
+  'uring-fs-queue', // ring.completionQueue: N ops in flight, results as numbers, no promise per op
+  'uring-fs-many', // ring.readMany: QD N = N reads in one call, one Int32Array of results
+  'uring-fs-promises', // the drop-in uring-fs/promises: FileHandle.read, readFile, writeFile, streams
   'c-liburing', // bench/c-liburing.c: the ceiling
   'fio', // fio --ioengine=io_uring (read/write workloads only)
 ];
@@ -24,7 +27,8 @@ const lineStyles = (opts) => (opts.nodeStyles === 'auto' || opts.nodeStyles == n
 /** Whether a contender runs at this depth under --node-styles (auto: see AUTO_LINE_STYLES). */
 function lineStyleAt(opts, style, line, qd, w) {
   if (line == null || !(opts.nodeStyles === 'auto' || opts.nodeStyles == null)) return true;
-  // A workload whose fastest node:fs call is not the depth's (streams: fs.createReadStream).
+  // A workload whose fastest node:fs call is not the depth's (streams: fs.createReadStream), or
+  // [] for a workload the other lines run only when named (writefile).
   if (w?.lineStyles) return w.lineStyles.includes(style);
   return AUTO_LINE_STYLES[style]?.(qd) ?? true;
 }
@@ -38,9 +42,16 @@ export function splitContender(name) {
 }
 /** True for every node:fs contender, on any Node line. */
 export const isNodeFs = (name) => NODE_FS.has(splitContender(name).style);
-const ALL = CONTENDERS;
-const NO_FIO = CONTENDERS.filter((c) => c !== 'fio');
+// The contenders every read/write workload has (the promise-free path and the drop-in are added
+// per workload, where they have that op).
+const ALL = CONTENDERS.filter((c) => !['uring-fs-queue', 'uring-fs-many', 'uring-fs-promises'].includes(c));
+const NO_FIO = ALL.filter((c) => c !== 'fio');
 const RING_ONLY = ['uring-fs', 'uring-fs-batch', 'c-liburing'];
+// The promise-free path (src/queue.ts): reads only, hot and O_DIRECT.
+const PROMISE_FREE = ['uring-fs-queue', 'uring-fs-many'];
+// node:fs's own readFile / writeFile on the running Node (fs-libuv-io-uring left out: it only
+// runs on Node 20, and these workloads already cost ~50 runs a round).
+const NODE_WHOLE_FILE = ['fs-promises', 'fs-callback', 'fs-sync'];
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -55,20 +66,32 @@ const MiB = 1024 * KiB;
  * optional: only in the matrix when that option is given
  */
 export const WORKLOADS = [
-  { workload: 'randread', mode: 'hot', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'hot', contenders: ALL },
-  { workload: 'randread', mode: 'direct', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, contenders: ALL },
+  // uring-fs-promises here is the drop-in's FileHandle.read (fs-promises: node's FileHandle.read).
+  { workload: 'randread', mode: 'hot', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'hot', contenders: [...ALL, ...PROMISE_FREE, 'uring-fs-promises'] },
+  { workload: 'randread', mode: 'direct', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, contenders: [...ALL, ...PROMISE_FREE] },
   { workload: 'seqread', mode: 'hot', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'hot', contenders: ALL },
   { workload: 'seqread', mode: 'direct', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'direct', direct: true, contenders: ALL, optional: 'direct' },
   // One Readable of the whole file (its first --span bytes), 64 KiB chunks (the default
   // highWaterMark), consumed by a 'data' listener; a new stream at the end. One op = one chunk.
   // fs-promises: node's FileHandle.createReadStream(), fs-callback: fs.createReadStream() (node's
-  // fastest stream; the other Node lines run it), uring-fs: uring-fs/promises' FileHandle.createReadStream().
-  { workload: 'stream', mode: 'hot', op: 'stream', access: 'seq', bs: [64 * KiB], qd: [1], quickQd: [1], data: 'read', cache: 'hot', contenders: ['fs-promises', 'fs-callback', 'uring-fs'], lineStyles: ['fs-callback'] },
+  // fastest stream; the other Node lines run it), uring-fs-promises: the drop-in's FileHandle.createReadStream().
+  { workload: 'stream', mode: 'hot', op: 'stream', access: 'seq', bs: [64 * KiB], qd: [1], quickQd: [1], data: 'read', cache: 'hot', contenders: ['fs-promises', 'fs-callback', 'uring-fs-promises'], lineStyles: ['fs-callback'] },
   { workload: 'randwrite', mode: 'buffered', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'hot', contenders: ALL },
   { workload: 'randwrite', mode: 'fdatasync-32', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'hot', fdatasyncEvery: 32, contenders: ALL },
   { workload: 'randwrite', mode: 'direct', op: 'write', access: 'rand', bs: [4 * KiB], qd: [1, 32], quickQd: [1], data: 'write', cache: 'direct', direct: true, contenders: ALL, optional: 'direct' },
   { workload: 'smallfiles', mode: 'open-read-close', op: 'orc', access: 'seq', bs: [4 * KiB], qd: [1, 32], quickQd: [1, 32], data: 'small', cache: 'hot', contenders: NO_FIO },
   { workload: 'stat', mode: 'statx', op: 'stat', access: 'seq', bs: [null], qd: [1, 32], quickQd: [1, 32], data: 'small', cache: 'hot', contenders: NO_FIO },
+  // readFile of a whole file (bs = its size) from a set of page-cached files in rotation
+  // (data 'files': 4 KiB = the 10,000 small files, 64 KiB x 1,024, 1 MiB x 64), QD N = N
+  // readFile calls in flight. fs-promises: fs.promises.readFile, fs-callback: fs.readFile,
+  // fs-sync: fs.readFileSync, uring-fs: the top-level readFile export, uring-fs-promises: the drop-in's.
+  { workload: 'readfile', mode: 'hot', op: 'readfile', access: 'seq', bs: [4 * KiB, 64 * KiB, 1 * MiB], qd: [1, 32], quickQd: [1, 32], data: 'files', cache: 'hot', contenders: [...NODE_WHOLE_FILE, 'uring-fs', 'uring-fs-promises'] },
+  // writeFile of a whole file (bs bytes; open O_TRUNC|O_CREAT, write, close): slot i rewrites its
+  // own file <write dir>/writefile/f0000i, in the data directory and every --write-dir.
+  // fs-promises: fs.promises.writeFile, fs-callback: fs.writeFile, fs-sync: fs.writeFileSync,
+  // uring-fs-promises: the drop-in's writeFile (uring-fs has no top-level writeFile). The other
+  // Node lines only when asked for (--filter fs-sync@24, --node-styles), to keep the default run short.
+  { workload: 'writefile', mode: 'buffered', op: 'writefile', access: 'seq', bs: [4 * KiB, 1 * MiB], qd: [1, 32], quickQd: [1], data: 'wfiles', contenders: [...NODE_WHOLE_FILE, 'uring-fs-promises'], lineStyles: [] },
   { workload: 'nop', mode: 'nop', op: 'nop', access: 'seq', bs: [null], qd: [1, 32], quickQd: [1, 32], data: 'none', contenders: RING_ONLY },
 ];
 
@@ -110,7 +133,7 @@ export const caseKey = (r) => `${r.workload}|${r.mode}|${r.bs}|${r.qd}|${r.worke
  * Expands the matrix into cells. Each cell is one row of the results: kind 'run' (measured
  * every round), 'n/a' (fs-sync above QD 1) or 'skipped' (with a note).
  *
- * env.writeTargets: [{ dir, writeFile, filesystem }] - the write workloads run once per target
+ * env.writeTargets: [{ dir, writeFile, writeFilesDir, filesystem }] - the write workloads run once per target
  * (--dir's write file first, then each --write-dir). env.nodeLines: { 22: { binary, version } |
  * { error } }.
  */
@@ -131,7 +154,7 @@ export function expand(opts, env) {
     if (w.optional && !opts[w.optional] && !wf.includes(`${w.workload}:${w.mode}`)) continue;
     if (!wantWorkload(w)) continue;
     const qds = opts.qd ?? (opts.quick ? w.quickQd : w.qd);
-    const targets = w.data === 'write' ? env.writeTargets ?? [{ writeFile: null }] : [null];
+    const targets = w.data === 'write' || w.data === 'wfiles' ? env.writeTargets ?? [{ writeFile: null }] : [null];
     for (const target of targets) {
       for (const bs of w.bs) {
         for (const qd of qds) {
@@ -142,7 +165,7 @@ export function expand(opts, env) {
               if (!named.has(contender) && !lineStyleAt(opts, style, line, qd, w)) continue;
               const cell = {
                 workload: w.workload, mode: w.mode, bs, qd, workers, contender,
-                target: target?.writeFile ?? null, targetFs: target?.filesystem ?? null,
+                target: (w.data === 'wfiles' ? target?.writeFilesDir : target?.writeFile) ?? null, targetFs: target?.filesystem ?? null,
                 spec: w, kind: 'run', note: null,
               };
               const skip = skipReason(w, contender, qd, env);
@@ -196,7 +219,7 @@ export function estimateSeconds(cells, opts) {
     runs++;
     s += opts.warmup + opts.duration + overhead(c.contender) + (c.workers > 1 ? 0.05 * c.workers : 0);
     if (c.spec.cache === 'hot') {
-      targets.set(`${c.spec.data}:${c.target ?? ''}`, c.spec.data);
+      targets.set(`${c.spec.data}:${c.target ?? ''}:${c.spec.data === 'files' ? c.bs : ''}`, c.spec.data);
       const k = caseKey(c);
       if (!seen.has(k)) cases++;
       seen.add(k);
@@ -206,6 +229,6 @@ export function estimateSeconds(cells, opts) {
   // the 128 MiB write file ~0.2 s: once per target when pinned. Every hot case then costs a
   // residency check (~0.05 s; 10,000 small files ~0.2 s).
   let cache = 0;
-  for (const data of targets.values()) cache += data === 'read' ? 1.3 : data === 'write' ? 0.3 : 0.2;
+  for (const data of targets.values()) cache += data === 'read' ? 1.3 : data === 'write' ? 0.3 : data === 'files' ? 0.1 : 0.2;
   return { runs: runs * opts.rounds, seconds: s * opts.rounds + cache + cases * 0.08 * opts.rounds };
 }

@@ -61,6 +61,7 @@ export const workerSeed = (seed, i) => ((seed >>> 0) ^ Math.imul(i, 0x9e3779b9))
 export class Workload {
   constructor(c, worker = 0) {
     this.c = c;
+    this.worker = worker; // --workers: this thread's index (its own writefile files)
     this.rng = workerSeed(c.seed, worker);
     this.blocks = c.span ? Math.floor(c.span / c.bs) : 0;
     this.cursor = 0;
@@ -94,6 +95,10 @@ export class Workload {
     const p = this.paths[this.fileCursor];
     this.fileCursor = (this.fileCursor + 1) % this.paths.length;
     return p;
+  }
+  /** writefile: the file slot `slot` of this thread rewrites (f<worker * qd + slot>, its own). */
+  slotPath(slot) {
+    return `${this.c.filesDir}/f${String(this.worker * this.c.qd + slot).padStart(5, '0')}`;
   }
   /** Called after writes complete; true when this caller should issue the fdatasync now. */
   wroteAndWantSync(n) {
@@ -374,4 +379,57 @@ export async function runStreamLoop({ open, timing }) {
     });
   }
   return finish(rec, timing);
+}
+
+/**
+ * Queue style (a completion queue, no promise per op): `qd` ops always in flight, each tagged
+ * with its slot; completions arrive in bulk and each re-arms its slot at once, as the C program
+ * does. open(handler) -> submit(slot); the contender calls handler(tags, results, count) after
+ * each reap; a result other than `want` fails the run (error(result) -> the Error). Latency is
+ * from the submit to the handler's call.
+ */
+export function runQueueLoop({ qd, open, want, error, timing }) {
+  const rec = new Recorder(timing);
+  const started = new Float64Array(qd);
+  return new Promise((resolve, reject) => {
+    let inFlight = 0;
+    let failed = false;
+    const fail = (err) => {
+      if (failed) return;
+      failed = true;
+      rec.stopped = true;
+      reject(err);
+    };
+    let submit = null;
+    const arm = (slot) => {
+      started[slot] = now();
+      submit(slot);
+      inFlight++;
+    };
+    submit = open((tags, results, count) => {
+      for (let i = 0; i < count; i++) {
+        inFlight--;
+        if (failed) continue;
+        const slot = tags[i];
+        if (results[i] !== want) {
+          fail(error(results[i]));
+          continue;
+        }
+        rec.done(started[slot]);
+        if (!rec.stopped) {
+          try {
+            arm(slot);
+          } catch (err) {
+            fail(err);
+          }
+        }
+      }
+      if (inFlight === 0 && !failed) resolve(finish(rec, timing));
+    });
+    try {
+      for (let s = 0; s < qd; s++) arm(s);
+    } catch (err) {
+      fail(err);
+    }
+  });
 }

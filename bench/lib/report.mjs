@@ -239,6 +239,8 @@ export function describeWorkload(g) {
     smallfiles: 'open + read whole + close of 4 KiB files, 10,000 in rotation (one op = one file)',
     stat: 'stat of 10,000 paths in rotation',
     nop: 'IORING_OP_NOP: the cost of a round trip between JS and the ring',
+    readfile: `readFile of whole ${fmtBs(g.bs)} files in rotation (one op = one file; uring-fs: its top-level readFile, uring-fs-promises: the drop-in's)`,
+    writefile: `writeFile of ${fmtBs(g.bs)} (one op = one whole file; each slot rewrites its own file)`,
   }[g.workload];
   const mode = {
     hot: 'page cache hot',
@@ -273,7 +275,8 @@ export function consoleTable(rows) {
 
 const mdEscape = (s) => String(s).replace(/\|/g, '\\|');
 
-export function markdown({ machine, config, rows, charts, elapsedSeconds }) {
+/** sections: more Markdown lines (the targets table), put before the results. */
+export function markdown({ machine, config, rows, charts, elapsedSeconds, sections = [] }) {
   const L = [];
   L.push('# uring-fs benchmark results', '');
   L.push(`${machine.date} · ${config.quick ? 'quick matrix' : 'default matrix'} · ${config.rounds} round(s) · ` +
@@ -294,6 +297,7 @@ export function markdown({ machine, config, rows, charts, elapsedSeconds }) {
     for (const l of profileLines(config.profiles)) L.push(l);
     L.push('```', '');
   }
+  L.push(...sections);
   L.push('## Results', '');
   for (const g of groups(rows)) {
     L.push(`### ${mdEscape(describeWorkload(g))}`, '');

@@ -55,9 +55,7 @@ export function toCase(cell, data, opts, round) {
     span: read ? data.readSpan : w.data === 'write' ? data.writeSpan : 0,
     direct: !!w.direct,
     fdatasyncEvery: w.fdatasyncEvery ?? 0,
-    filesDir: w.data === 'small' ? data.filesDir : null,
-    nfiles: w.data === 'small' ? data.nfiles : 0,
-    fileSize: w.data === 'small' ? data.fileSize : 0,
+    ...filesOf(cell, data),
     warmup: opts.warmup,
     // Node contenders also warm up for at least this many completions (JIT), at most this long.
     warmupOps: opts.warmupOps,
@@ -65,6 +63,21 @@ export function toCase(cell, data, opts, round) {
     duration: opts.duration,
     seed: 0x9e3779b1 ^ (round + 1), // same offsets for every contender within a round
   };
+}
+
+/**
+ * The files a case walks through (Workload.nextPath): the small files, a readfile set of the
+ * case's size, or the writefile slots' files (one per queue-depth slot, in cell.target).
+ */
+function filesOf(cell, data) {
+  const w = cell.spec;
+  if (w.data === 'small') return { filesDir: data.filesDir, nfiles: data.nfiles, fileSize: data.fileSize };
+  if (w.data === 'files') {
+    const set = data.fileSets?.[cell.bs];
+    return { filesDir: set?.dir ?? null, nfiles: set?.count ?? 0, fileSize: cell.bs };
+  }
+  if (w.data === 'wfiles') return { filesDir: cell.target ?? data.writeFilesDir, nfiles: cell.qd * (cell.workers ?? 1), fileSize: cell.bs };
+  return { filesDir: null, nfiles: 0, fileSize: 0 };
 }
 
 function timeoutFor(c) {

@@ -10,6 +10,9 @@ export const COLORS = {
   'fs-libuv-io-uring': '#9467bd',
   'uring-fs': '#d62728',
   'uring-fs-batch': '#ff7f0e',
+  'uring-fs-queue': '#e377c2',
+  'uring-fs-many': '#bcbd22',
+  'uring-fs-promises': '#8b0000',
   'c-liburing': '#2ca02c',
   fio: '#8c564b',
   'best node:fs (any line)': '#000000',
@@ -204,7 +207,7 @@ export function charts(rows, machineLine) {
     }
   }
   // Overview: each workload at its deepest queue, ratio to the best node:fs of the io_uring contenders.
-  const contenders = ['fs-libuv-io-uring', 'uring-fs', 'uring-fs-batch', 'c-liburing', 'fio'].filter((c) =>
+  const contenders = ['fs-libuv-io-uring', 'uring-fs', 'uring-fs-batch', 'uring-fs-queue', 'uring-fs-many', 'uring-fs-promises', 'c-liburing', 'fio'].filter((c) =>
     ok.some((r) => r.contender === c && r.ratioToBestNodeFs != null),
   );
   const keys = [];
