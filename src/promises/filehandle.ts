@@ -68,17 +68,26 @@ class HandleReadOp<B extends ArrayBufferView> extends ReadOp<ReadResult<B>> {
     return { __proto__: null, bytesRead: n, buffer: this.view as B } as unknown as ReadResult<B>;
   }
 
+  // The promise's functions, and two shared methods that use them: no closure per read.
+  settleResolve!: (v: ReadResult<B>) => void;
+  settleReject!: (e: unknown) => void;
+
   override bind(resolve: (v: ReadResult<B>) => void, reject: (e: unknown) => void): void {
-    const handle = this.handle;
-    this.resolve = (v) => {
-      handle.unref();
-      resolve(v);
-    };
-    this.reject = (e) => {
-      handle.unref();
-      reject(e);
-    };
+    this.settleResolve = resolve;
+    this.settleReject = reject;
+    this.resolve = handleReadResolve;
+    this.reject = handleReadReject;
   }
+}
+
+function handleReadResolve<B extends ArrayBufferView>(this: HandleReadOp<B>, v: ReadResult<B>): void {
+  this.handle.unref();
+  this.settleResolve(v);
+}
+
+function handleReadReject<B extends ArrayBufferView>(this: HandleReadOp<B>, e: unknown): void {
+  this.handle.unref();
+  this.settleReject(e);
 }
 
 /** A write from a FileHandle: resolves `{ bytesWritten, buffer }` (the buffer as given: a string stays one). */
@@ -236,6 +245,25 @@ export class FileHandle extends EventEmitter {
     position?: number | bigint | null,
   ): Promise<ReadResult<T>> {
     if (this[kFd] === -1) return closedError('read');
+    // The common call, read(buffer, offset, length, position) with a safe
+    // integer window inside the buffer and a position >= 0: no options to
+    // take apart (what it accepts, node accepts the same way).
+    if (
+      typeof offset === 'number' &&
+      typeof length === 'number' &&
+      typeof position === 'number' &&
+      ArrayBuffer.isView(buffer) &&
+      length > 0 &&
+      position >= 0 &&
+      Number.isSafeInteger(position) &&
+      Number.isSafeInteger(offset) &&
+      offset >= 0 &&
+      (length | 0) === length &&
+      offset + length <= buffer.byteLength
+    ) {
+      this.#refs++;
+      return this.#engine.run(new HandleReadOp(this, this[kFd], buffer, position, offset, length));
+    }
     let args: ReturnType<typeof normalizeRead>;
     try {
       args = normalizeRead(buffer, offset, length, position);
