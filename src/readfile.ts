@@ -122,6 +122,10 @@ export async function readWholeFile(
     space.copy(buf, n, FIRST, FIRST + m);
     let len = n + m;
     for (;;) {
+      // node:fs/promises stops once it has read the size fstat gave (no read to
+      // see EOF: for a file of exactly that size it would cost a buffer twice as
+      // big, a copy and a read).
+      if (size > 0 && len >= size) break;
       if (len === buf.length) {
         if (buf.length >= MAX_FILE) throw ownError('RangeError', 'ERR_FS_FILE_TOO_LARGE', `File size (${len}) is greater than 2 GiB`, ownError);
         const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_FILE));
