@@ -25,6 +25,7 @@ const IOSQE_IO_HARDLINK = 1 << 3;
 const ECANCELED = -125;
 const EBADFD = -77;
 const ETIME = -62;
+const EINTR = -4;
 
 /**
  * An op, or a linked chain (consecutive SQEs, each run after the previous
@@ -366,7 +367,12 @@ export class Engine {
       this.#ops[slot] = undefined;
       this.#free[this.#freeTop++] = slot;
       this.inflight--;
-      if (op.settle(res)) {
+      if (res === EINTR && op.retriesEintr && !this.destroyed && (op.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) === 0 && !op.io?.aborted) {
+        // A write or sync interrupted (an io-wq worker got a signal): again, as
+        // libuv retries them. (Inside a chain the kernel has cancelled the rest:
+        // the member reports EINTR, as any failure in a chain.)
+        this.#issue(op);
+      } else if (op.settle(res)) {
         if (op.curFd >= 0) this.#release(op.curFd);
       } else if (this.destroyed || (op.io !== null && this.#stopped(op.io))) {
         // A write to continue, but the ring is going, or the op was aborted

@@ -10,6 +10,10 @@ import { Op } from './op';
 
 /** fsync(fd) or, with datasync, fdatasync(fd). */
 export class FsyncOp extends Op<void> {
+  override get retriesEintr(): boolean {
+    return true;
+  }
+
   readonly native = 'fsync';
   readonly syscall: string;
 

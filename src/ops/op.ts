@@ -86,6 +86,14 @@ export abstract class Op<T = unknown> {
     return false;
   }
 
+  /**
+   * True when an -EINTR result is retried rather than reported, as libuv
+   * retries write(2), writev(2) and fsync(2) (uv__fs_work): writes and syncs.
+   */
+  get retriesEintr(): boolean {
+    return false;
+  }
+
   /** True when this op must run on node:fs whatever the backend. */
   get fsOnly(): boolean {
     return false;

@@ -52,6 +52,10 @@ export class WriteOp<T = number> extends Op<T> {
     s.float(2, Math.min(this.length - progress.done, MAX_RW));
   }
 
+  override get retriesEintr(): boolean {
+    return true;
+  }
+
   override get needsContinuation(): boolean {
     return this.length - this.progress.done > MAX_RW;
   }

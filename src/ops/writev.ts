@@ -52,6 +52,10 @@ export class WritevOp extends Op<number> {
     return this.views.length === 0;
   }
 
+  override get retriesEintr(): boolean {
+    return true;
+  }
+
   override get needsContinuation(): boolean {
     return this.pending.views.length > IOV_MAX;
   }

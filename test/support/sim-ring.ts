@@ -35,6 +35,8 @@ export type Errno = keyof typeof E;
 
 /** What the simulated kernel does, by seed. Probabilities are per SQE. */
 export interface SimOptions {
+  /** The test's own switch: no linked batches in its rounds (the ring ignores it). */
+  noChains?: boolean;
   seed: number;
   /** A read or readv returns fewer bytes than asked (at least one). */
   shortRead?: number;
