@@ -317,11 +317,6 @@ class Twin {
 const sameSlot = (a, b) => a.fd?.slot !== undefined && a.fd.slot === b.fd?.slot;
 export const KNOWN = [
   {
-    id: 'close-overtakes-async-op',
-    what: 'a close() in an unlinked batch runs before an fsync/fdatasync/ftruncate on the same fd that io_uring issues from io-wq (EBADF, or the file given the fd number) - test/ordering.test.ts, it.fails',
-    match: (step) => step.op === 'batch' && step.entries.some((c) => c.op === 'close' && step.entries.some((e) => e !== c && sameSlot(e, c))),
-  },
-  {
     id: 'validation-parity',
     what: "argument checks that differ from the running Node's node:fs (wording, order, which values are checked): issue 9 reworks them",
     match: (step, what) => /^(error|outcome|value): ring .*"code":"ERR_/.test(what) || /vs callbacks .*"code":"ERR_/.test(what),
