@@ -221,6 +221,9 @@ function isEmptyRead(op: Op<BatchValue>): boolean {
  * chained in JavaScript with the same rule.
  */
 async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise<BatchValue>[], io: Io | null): Promise<void> {
+  // A timed member takes two SQEs (itself and its linked timeout), and a kernel
+  // group must fit in the SQ.
+  const limit = io !== null && io.timeoutMs >= 0 ? Math.max(1, engine.groupLimit >> 1) : engine.groupLimit;
   let i = 0;
   while (i < ops.length) {
     if (engine.destroyed || ops[i].io?.aborted) break;
@@ -236,7 +239,7 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
       // and after a write too big for one SQE (JavaScript checks the result, or
       // waits for the continuation, before the chain goes on); and before an
       // empty read or an op the kernel may refuse at submission.
-      while (end < ops.length && end - i < engine.groupLimit && engine.onRing(ops[end])) {
+      while (end < ops.length && end - i < limit && engine.onRing(ops[end])) {
         const op = ops[end];
         if (end > i && (isEmptyRead(op) || refusedAtSubmission(op))) break;
         end++;

@@ -329,6 +329,19 @@ describe('timeout', () => {
     expect(((cut[1] as PromiseRejectedResult).reason as Error & { code?: string }).code).toBe('ECANCELED');
   });
 
+  it('a timed linked batch longer than half the SQ: each op takes two SQEs, the groups fit', async () => {
+    const small = new Ring({ entries: 4 });
+    try {
+      const res = await small.batch(
+        Array.from({ length: 10 }, () => ({ op: 'nop' as const })),
+        { link: true, timeout: 10_000 },
+      );
+      expect(res.map((r) => r.status)).toEqual(Array.from({ length: 10 }, () => 'fulfilled'));
+    } finally {
+      await small.destroy();
+    }
+  });
+
   it.runIf(onRing)('destroy with timed ops in flight: each settles once, with the destroyed ring\'s error', async () => {
     const r = new Ring();
     const { rfd } = emptyFifo();
