@@ -10,6 +10,8 @@
 import * as fsp from 'node:fs/promises';
 
 import { readFile as ringReadFile } from '../helpers';
+import { run } from '../ops/define';
+import { fstat } from '../ops/stat';
 import { getRing } from '../ring';
 import type { PathLike, Ring } from '../ring';
 
@@ -40,6 +42,21 @@ function abortError(signal: AbortSignal): Error {
 
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
+}
+
+/**
+ * Between two steps of a readFile/writeFile that has a signal: one loop turn,
+ * then the signal. node's steps each take a loop turn at least (the thread
+ * pool answers in the poll phase), so an abort scheduled for a later turn
+ * (setImmediate, a timer) lands between them; the ring can run a whole chain
+ * of steps inside one turn (ops the kernel completes inline are reaped in the
+ * same prepare phase), where such an abort would never be seen. Without a
+ * signal nothing waits.
+ */
+async function nextStep(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  checkAborted(signal);
 }
 
 const KNOWN_WRITE_KEYS = new Set(['encoding', 'mode', 'flag', 'flush', 'signal']);
@@ -92,7 +109,7 @@ async function writeAll(ring: Ring, fd: number, bytes: Uint8Array, signal: Abort
   for (let done = 0; done < bytes.byteLength; ) {
     const n = Math.min(WRITE_CHUNK, bytes.byteLength - done);
     done += await ring.write(fd, bytes.subarray(done, done + n), -1);
-    checkAborted(signal);
+    await nextStep(signal);
   }
 }
 
@@ -154,7 +171,26 @@ export function readFilePath(path: PathLike, options: unknown): Promise<string |
   return ringReadFile(path, options as never) as Promise<string | Buffer>;
 }
 
-/** filehandle.readFile: from the handle's current position to EOF. */
+// node's readFileHandle constants (lib/internal/fs/promises.js, Node 20-26).
+const READ_CHUNK = 512 * 1024; // kReadFileBufferLength
+const READ_UNKNOWN = 64 * 1024; // kReadFileUnknownBufferLength
+const IO_MAX = 2 ** 31 - 1; // kIoMaxLength
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+function fileTooLarge(size: number): RangeError {
+  const err = new RangeError(`File size (${size}) is greater than 2 GiB`) as RangeError & { code: string };
+  err.code = 'ERR_FS_FILE_TOO_LARGE';
+  return err;
+}
+
+/**
+ * filehandle.readFile: from the handle's current position to EOF, in node's
+ * steps: fstat first (a regular file's size bounds the read, a file over
+ * 2 GiB is refused before anything is read), then reads of at most 512 KiB,
+ * the signal checked before the fstat, after it and before every read, as
+ * node's readFileHandle does; so an abort lands at the same points.
+ */
 export async function readFileHandle(ring: Ring, fd: number, options: unknown): Promise<string | Buffer> {
   let encoding: BufferEncoding | null | undefined;
   let signal: AbortSignal | undefined;
@@ -165,20 +201,26 @@ export async function readFileHandle(ring: Ring, fd: number, options: unknown): 
     await fsp.readFile('', options as never);
   }
   checkAborted(signal);
+  const st = await run(ring, () => fstat(fd, undefined));
+  await nextStep(signal);
+  const size = (Number(st.mode) & S_IFMT) === S_IFREG ? Number(st.size) : 0;
+  if (size > IO_MAX) throw fileTooLarge(size);
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
-    const buf = Buffer.allocUnsafe(total < 64 * 1024 ? 64 * 1024 : 512 * 1024);
-    const n = await ring.read(fd, buf, -1);
     checkAborted(signal);
+    // A known size: read what is left of it (at most a chunk); no size
+    // (/proc, pipes, devices): 64 KiB pieces to EOF.
+    const want = size === 0 ? READ_UNKNOWN : Math.min(Math.max(size - total, 1), READ_CHUNK);
+    const buf = Buffer.allocUnsafe(want);
+    const n = await ring.read(fd, buf, -1);
+    await nextStep(signal);
     if (n === 0) break;
     chunks.push(n === buf.length ? buf : buf.subarray(0, n));
     total += n;
-    if (total > 2 ** 31 - 1) {
-      const err = new RangeError(`File size (${total}) is greater than 2 GiB`) as RangeError & { code: string };
-      err.code = 'ERR_FS_FILE_TOO_LARGE';
-      throw err;
-    }
+    if (total > IO_MAX) throw fileTooLarge(total);
+    // The file's size read: done, as node is (no read to see EOF).
+    if (size !== 0 && total >= size) break;
   }
   const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   return encoding ? data.toString(encoding) : data;
