@@ -95,3 +95,77 @@ describe('filehandle.readFile (test-fs-promises-file-handle-readFile.js)', () =>
     }
   });
 });
+
+describe("a drop-in FileHandle where node:fs takes one (test-fs-read-stream-file-handle.js)", () => {
+  // node:fs takes a FileHandle only if it is an instance of node's own class;
+  // it refused the drop-in's with ERR_INVALID_ARG_TYPE.
+  it('is an instance of node:fs/promises FileHandle', async () => {
+    const nodeFh = await nfsp.open(__filename);
+    const fh = await ufsp.open(__filename);
+    try {
+      expect(fh).toBeInstanceOf(nodeFh.constructor);
+    } finally {
+      await fh.close();
+      await nodeFh.close();
+    }
+  });
+
+  it.each(SIDES)('%s: fs.createReadStream(null, { fd: filehandle }) reads it and closes with it', async (side) => {
+    const file = path.join(dir, `stream-fd-${side}`);
+    fs.writeFileSync(file, 'hello world'.repeat(1000));
+    const fh = await api(side).open(file, 'r');
+    let handleClosed = 0;
+    fh.on('close', () => handleClosed++);
+    const stream = fs.createReadStream(null as unknown as string, { fd: fh as never });
+    let out = '';
+    for await (const chunk of stream) out += chunk;
+    expect(out).toBe('hello world'.repeat(1000));
+    if (!stream.closed) await new Promise((resolve) => stream.once('close', resolve));
+    expect([handleClosed, fh.fd]).toEqual([1, -1]);
+  });
+
+  it.each(SIDES)('%s: closing the handle mid-stream closes the stream', async (side) => {
+    const file = path.join(dir, `stream-close-${side}`);
+    fs.writeFileSync(file, 'x'.repeat(1 << 20));
+    const fh = await api(side).open(file, 'r');
+    const stream = fs.createReadStream(null as unknown as string, { fd: fh as never, highWaterMark: 1024 });
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    stream.once('data', () => void fh.close());
+    stream.resume();
+    await closed;
+    expect(fh.fd).toBe(-1);
+  });
+
+  it.each(SIDES)('%s: fs.createWriteStream(null, { fd: filehandle }) writes through it', async (side) => {
+    const file = path.join(dir, `wstream-fd-${side}`);
+    const fh = await api(side).open(file, 'w');
+    const stream = fs.createWriteStream(null as unknown as string, { fd: fh as never });
+    stream.end('written through the handle');
+    await new Promise((resolve, reject) => stream.once('close', resolve).once('error', reject));
+    expect(fs.readFileSync(file, 'utf8')).toBe('written through the handle');
+    expect(fh.fd).toBe(-1);
+  });
+
+  it('node:fs/promises readFile and writeFile take the drop-in handle', async () => {
+    const file = path.join(dir, 'node-readfile-ours');
+    const fh = await ufsp.open(file, 'w+');
+    try {
+      await nfsp.writeFile(fh, 'via node');
+      expect(await nfsp.readFile(file, 'utf8')).toBe('via node');
+      expect(await nfsp.readFile(fh, 'utf8')).toBe('');
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it("a node FileHandle's custom fs option is still refused as node refuses it", async () => {
+    const fh = await ufsp.open(__filename);
+    try {
+      expect(() => fs.createReadStream(null as unknown as string, { fd: fh as never, fs })).toThrow(
+        expect.objectContaining({ code: 'ERR_METHOD_NOT_IMPLEMENTED' }),
+      );
+    } finally {
+      await fh.close();
+    }
+  });
+});

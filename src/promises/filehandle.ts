@@ -28,7 +28,7 @@ import type { Ring } from '../ring';
 import { normalizeRead, normalizeWrite, validateDataForReadv } from './args';
 import { readFileHandle, writeFileHandle } from './files';
 import type { ReadFileOptions, WriteFileOptions } from './files';
-import { closedError, nodeCheck } from './node';
+import { closedError, devNull, nodeCheck } from './node';
 import { ReadStream, WriteStream, readLines, readableWebStream } from './streams';
 import type { ReadStreamOptions, ReadableWebStreamOptions, WriteStreamOptions } from './streams';
 
@@ -447,6 +447,45 @@ export class FileHandle extends EventEmitter {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+// node:fs takes a FileHandle where it takes an fd (fs.createReadStream(null,
+// { fd: filehandle }), fs.createWriteStream, node:fs/promises' readFile and
+// writeFile) only if it is an instance of node's own FileHandle class; it then
+// drives it through its public `fd` and methods and two internal methods,
+// kRef and kUnref (an operation on the handle starts, ends). So the drop-in's
+// FileHandle.prototype inherits node's FileHandle.prototype (found once on a
+// handle node opens) and answers those two symbols with its own counting. Our
+// class defines every public method itself; the inherited ones are there for
+// instanceof, and would work anyway (node's methods go through `fd`, kRef and
+// kUnref). Done before the first handle is made (open() waits for it once);
+// if this Node's class has no kRef/kUnref, handles stay plain EventEmitters
+// and node:fs refuses them, as before.
+let adopted = false;
+let adoption: Promise<void> | undefined;
+
+/** null once FileHandle.prototype inherits node's (or cannot), else a promise of it. */
+export function nodeClassAdopted(): Promise<void> | null {
+  if (adopted) return null;
+  adoption ??= devNull().then(
+    (fh) => {
+      const nodeProto = Object.getPrototypeOf(fh) as object;
+      const symbols = Object.getOwnPropertySymbols(nodeProto);
+      const kRef = symbols.find((sym) => sym.description === 'kRef');
+      const kUnref = symbols.find((sym) => sym.description === 'kUnref');
+      const ours = FileHandle.prototype;
+      if (kRef !== undefined && kUnref !== undefined && !Object.prototype.isPrototypeOf.call(nodeProto, ours)) {
+        Object.defineProperty(ours, kRef, { value: ours.ref, writable: true, configurable: true });
+        Object.defineProperty(ours, kUnref, { value: ours.unref, writable: true, configurable: true });
+        Object.setPrototypeOf(ours, nodeProto);
+      }
+      adopted = true;
+    },
+    () => {
+      adopted = true;
+    },
+  );
+  return adoption;
 }
 
 function fdCall(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Promise<void> {
