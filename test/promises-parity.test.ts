@@ -4,13 +4,14 @@
 // the drop-in and expects the same outcome.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nfsp from 'node:fs/promises';
 import * as path from 'node:path';
 
 import * as ufspModule from '../src/promises/index';
 import type { FileHandle as UringFileHandle } from '../src/promises/filehandle';
-import { tmpDir } from './fixtures/helpers';
+import { ensureDist, tmpDir } from './fixtures/helpers';
 
 const ufsp = ufspModule as unknown as typeof nfsp;
 type Side = 'node' | 'uring';
@@ -167,5 +168,33 @@ describe("a drop-in FileHandle where node:fs takes one (test-fs-read-stream-file
     } finally {
       await fh.close();
     }
+  });
+});
+
+describe('filehandle.read with a length that is not an int32', () => {
+  // Node 20 and 22 pass such a length (a string, a fraction) past their
+  // JavaScript checks to C++, which aborts the process; the drop-in used to
+  // hand the call to node's own read to get its error, and so aborted too.
+  // In a child process (the built package), so an abort fails this test.
+  it('never aborts the process', () => {
+    ensureDist();
+    const file = path.join(dir, 'int32-child');
+    fs.writeFileSync(file, 'xyz\n');
+    const built = path.join(__dirname, '..', 'dist', 'cjs', 'promises', 'index.js');
+    const script = `const ufsp = require(${JSON.stringify(built)});
+      (async () => {
+        const fh = await ufsp.open(${JSON.stringify(file)});
+        const out = [];
+        for (const length of ['1', 1.5]) {
+          try { out.push((await fh.read(Buffer.alloc(4), 0, length, 0)).bytesRead); }
+          catch (err) { out.push(err.code); }
+        }
+        await fh.close();
+        console.log(JSON.stringify(out));
+      })();`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null });
+    // node's coercion where the running line has it (one byte read), else the int32 check's error.
+    for (const v of JSON.parse(r.stdout) as unknown[]) expect([1, 'ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(v);
   });
 });

@@ -25,7 +25,7 @@ import { ftruncate } from '../ops/ftruncate';
 import { close as closeOp } from '../ops/close';
 import { getRing } from '../ring';
 import type { Ring } from '../ring';
-import { normalizeRead, normalizeWrite, validateDataForReadv } from './args';
+import { isDirectRefusal, normalizeRead, normalizeWrite, validateDataForReadv } from './args';
 import { readFileHandle, writeFileHandle } from './files';
 import type { ReadFileOptions, WriteFileOptions } from './files';
 import { closedError, devNull, nodeCheck } from './node';
@@ -268,6 +268,7 @@ export class FileHandle extends EventEmitter {
     try {
       args = normalizeRead(buffer, offset, length, position);
     } catch (err) {
+      if (isDirectRefusal(err)) return Promise.reject(err);
       return nodeCheck('read', err, buffer, offset, length, position);
     }
     if (args.length === 0) return Promise.resolve({ __proto__: null, bytesRead: 0, buffer: args.buffer } as unknown as ReadResult<T>);
