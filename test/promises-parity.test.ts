@@ -198,3 +198,56 @@ describe('filehandle.read with a length that is not an int32', () => {
     for (const v of JSON.parse(r.stdout) as unknown[]) expect([1, 'ERR_INVALID_ARG_TYPE', 'ERR_OUT_OF_RANGE']).toContain(v);
   });
 });
+
+describe('filehandle.read length coercion (test-fs-promises-file-handle-read.js)', () => {
+  // Node 24.x/26 coerce a read's length as fs.read does (`length |= 0`); older
+  // lines pass it to C++, which aborts on a non-int32 (so only lengths their
+  // JavaScript checks refuse are tried there).
+  async function nodeCoerces(): Promise<boolean> {
+    const fh = await nfsp.open('/dev/null');
+    try {
+      return await fh.read(Buffer.alloc(0), 0, '0' as unknown as number, null).then(
+        () => true,
+        () => false,
+      );
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async function readOutcome(side: Side, file: string, offset: number, length: unknown, options: boolean): Promise<string> {
+    const fh = await api(side).open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(4);
+      const r = options
+        ? await fh.read({ buffer, offset, length: length as number, position: 0 })
+        : await fh.read(buffer, offset, length as number, 0);
+      return `bytesRead ${r.bytesRead} ${buffer.toString('hex')}`;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return `${e.name} ${e.code} ${e.message}`;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  it('reads with the lengths node takes, refuses the others with its error', async () => {
+    const file = path.join(dir, 'xyz');
+    fs.writeFileSync(file, 'xyz\n');
+    const coerces = await nodeCoerces();
+    const refusedEverywhere: unknown[][] = [[0, 2 ** 32 + 8], [0, -1], [0, '-1'], [0, 5.5], [0, '4.9'], [1, '4']];
+    const coercedOnly: unknown[][] = [[0, '1'], [0, 1.5], [0, '1x'], [0, true], [0, 2 ** 32], [0, '3'], [1, '2']];
+    const cases = coerces ? [...refusedEverywhere, ...coercedOnly] : refusedEverywhere.filter(([, l]) => typeof l === 'number' || Number(l) < 0 || Number(l) > 4);
+    for (const [offset, length] of cases) {
+      for (const options of [false, true]) {
+        const mine = await readOutcome('uring', file, offset as number, length, options);
+        const theirs = await readOutcome('node', file, offset as number, length, options);
+        expect({ offset, length, options, result: mine }).toEqual({ offset, length, options, result: theirs });
+      }
+    }
+    if (!coerces) {
+      // node would abort the process here; the drop-in refuses with the int32 check's error.
+      expect(await readOutcome('uring', file, 0, '1', false)).toMatch(/^TypeError ERR_INVALID_ARG_TYPE/);
+    }
+  });
+});

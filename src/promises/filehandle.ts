@@ -25,7 +25,7 @@ import { ftruncate } from '../ops/ftruncate';
 import { close as closeOp } from '../ops/close';
 import { getRing } from '../ring';
 import type { Ring } from '../ring';
-import { isDirectRefusal, normalizeRead, normalizeWrite, validateDataForReadv } from './args';
+import { isDirectRefusal, normalizeRead, normalizeWrite, setReadLengthCoerced, validateDataForReadv } from './args';
 import { readFileHandle, writeFileHandle } from './files';
 import type { ReadFileOptions, WriteFileOptions } from './files';
 import { closedError, devNull, nodeCheck } from './node';
@@ -469,7 +469,16 @@ let adoption: Promise<void> | undefined;
 export function nodeClassAdopted(): Promise<void> | null {
   if (adopted) return null;
   adoption ??= devNull().then(
-    (fh) => {
+    async (fh) => {
+      // Does node's read coerce its length? A string '0' into an empty buffer
+      // reads nothing where it does, and is refused (the buffer is empty)
+      // before C++ where it does not: safe on every line.
+      setReadLengthCoerced(
+        await fh.read(Buffer.alloc(0), 0, '0' as unknown as number, null).then(
+          () => true,
+          () => false,
+        ),
+      );
       const nodeProto = Object.getPrototypeOf(fh) as object;
       const symbols = Object.getOwnPropertySymbols(nodeProto);
       const kRef = symbols.find((sym) => sym.description === 'kRef');
