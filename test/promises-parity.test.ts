@@ -251,3 +251,28 @@ describe('filehandle.read length coercion (test-fs-promises-file-handle-read.js)
     }
   });
 });
+
+describe('FileHandle methods called on something else (test-fs-promises.js)', () => {
+  // node rejects with ERR_INTERNAL_ASSERTION ('handle must be an instance of
+  // FileHandle'); the drop-in threw V8's TypeError for a private field.
+  async function callOn(side: Side, name: string, receiver: unknown): Promise<string> {
+    const fh = await api(side).open(__filename);
+    try {
+      const method = (fh as unknown as Record<string, (...a: unknown[]) => unknown>)[name];
+      const r = method.call(receiver);
+      await r;
+      return 'resolved';
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return `${e.name} ${e.code} ${e.message.split('\n')[0]}`;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  it.each(['stat', 'read', 'write', 'readFile', 'truncate', 'sync', 'datasync', 'chmod', 'writev'])('%s.call({})', async (name) => {
+    const theirs = await callOn('node', name, {});
+    expect(await callOn('uring', name, {})).toBe(theirs);
+    expect(theirs).toMatch(/ERR_INTERNAL_ASSERTION|ERR_INVALID_ARG_TYPE/);
+  });
+});
