@@ -67,14 +67,30 @@ Object.defineProperty(fs, 'promises', {
 // ESM's view of the builtin 'fs' (its named export `promises`) follows the change.
 Module.syncBuiltinESMExports();
 
-if (typeof Module.register === 'function') {
-  Module.register(pathToFileURL(path.join(__dirname, 'swap-hooks.mjs')), {
-    parentURL: pathToFileURL(__filename),
-    data: {
-      target: pathToFileURL(path.join(__dirname, 'swap-target.mjs')).href,
-      dist: pathToFileURL(dist).href,
+// ESM imports of fs/promises: in-thread hooks where the running Node has them
+// (module.registerHooks, 22.15+; module.register is deprecated from 26, with
+// a warning that would upset tests counting warnings), else swap-hooks.mjs.
+const target = pathToFileURL(path.join(__dirname, 'swap-target.mjs')).href;
+const distURL = pathToFileURL(dist).href;
+const selfURL = pathToFileURL(__dirname + path.sep).href;
+let esmHooks = 'none';
+if (typeof Module.registerHooks === 'function') {
+  Module.registerHooks({
+    resolve(specifier, context, nextResolve) {
+      const parent = context.parentURL ?? '';
+      if ((specifier === 'fs/promises' || specifier === 'node:fs/promises') && !parent.startsWith(distURL) && !parent.startsWith(selfURL)) {
+        return { url: target, format: 'module', shortCircuit: true };
+      }
+      return nextResolve(specifier, context);
     },
   });
+  esmHooks = 'registerHooks';
+} else if (typeof Module.register === 'function') {
+  Module.register(pathToFileURL(path.join(__dirname, 'swap-hooks.mjs')), {
+    parentURL: pathToFileURL(__filename),
+    data: { target, dist: distURL },
+  });
+  esmHooks = 'register';
 }
 
 // The swap is in place on every CommonJS route, or this process stops here.
@@ -93,6 +109,6 @@ if (wanted !== null && backend !== wanted) {
 const marker = process.env.URING_FS_PARITY_MARKER;
 if (marker && isMainThread) {
   process.on('exit', () => {
-    fs.appendFileSync(marker, `${JSON.stringify({ pid: process.pid, backend, hits, esmHooks: typeof Module.register === 'function' })}\n`);
+    fs.appendFileSync(marker, `${JSON.stringify({ pid: process.pid, backend, hits, esmHooks })}\n`);
   });
 }
