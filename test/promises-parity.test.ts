@@ -276,3 +276,41 @@ describe('FileHandle methods called on something else (test-fs-promises.js)', ()
     expect(theirs).toMatch(/ERR_INTERNAL_ASSERTION|ERR_INVALID_ARG_TYPE/);
   });
 });
+
+describe('readFile(path, { signal }) (test-fs-promises-readfile.js)', () => {
+  // The path form ignored its signal: the ring's one-submission read ran to
+  // the end whatever the signal said, and a signal of the wrong type passed.
+  let file: string;
+  beforeAll(() => {
+    file = path.join(dir, 'readfile-signal');
+    fs.writeFileSync(file, Buffer.alloc(1024 * 1024 + 19, 7));
+  });
+
+  it.each(SIDES)('%s: an already aborted signal rejects with AbortError', async (side) => {
+    expect(await outcome(api(side).readFile(file, { signal: AbortSignal.abort() }))).toBe('rejected AbortError ABORT_ERR');
+  });
+
+  it.each(SIDES)('%s: a signal aborted on the next tick rejects with AbortError', async (side) => {
+    const controller = new AbortController();
+    process.nextTick(() => controller.abort());
+    expect(await outcome(api(side).readFile(file, { signal: controller.signal }))).toBe('rejected AbortError ABORT_ERR');
+  });
+
+  it.each(SIDES)('%s: a signal never aborted reads the file', async (side) => {
+    expect(await outcome(api(side).readFile(file, { signal: new AbortController().signal }))).toBe('resolved 1048595');
+  });
+
+  it('a signal that is not an AbortSignal: the same TypeError as node', async () => {
+    const theirs = await nfsp.readFile(file, { signal: 'hello' as never }).catch((e: Error) => e);
+    const mine = await ufsp.readFile(file, { signal: 'hello' as never }).catch((e: Error) => e);
+    expect(mine).toBeInstanceOf(TypeError);
+    expect([(mine as NodeJS.ErrnoException).code, (mine as Error).message]).toEqual([(theirs as NodeJS.ErrnoException).code, (theirs as Error).message]);
+  });
+
+  it.each(SIDES)('%s: errors keep their shape with a signal (EISDIR reading a directory)', async (side) => {
+    const r = await api(side).readFile(dir, { signal: new AbortController().signal }).catch((e: NodeJS.ErrnoException) => e);
+    const e = r as NodeJS.ErrnoException;
+    const n = (await nfsp.readFile(dir).catch((x: NodeJS.ErrnoException) => x)) as NodeJS.ErrnoException;
+    expect([e.code, e.syscall, e.message]).toEqual([n.code, n.syscall, n.message]);
+  });
+});

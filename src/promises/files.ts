@@ -9,7 +9,7 @@
 
 import * as fsp from 'node:fs/promises';
 
-import { readFile as ringReadFile } from '../helpers';
+import { asReadFileError, readFile as ringReadFile } from '../helpers';
 import { run } from '../ops/define';
 import { fstat } from '../ops/stat';
 import { getRing } from '../ring';
@@ -166,9 +166,30 @@ export async function writeFileHandle(ring: Ring, fd: number, data: unknown, opt
   await fsp.writeFile('', data as never, options as never);
 }
 
-/** readFile of a path: the ring's readFile (fs.promises.readFile's behaviour), or node's for shapes it does not take. */
-export function readFilePath(path: PathLike, options: unknown): Promise<string | Buffer> {
-  return ringReadFile(path, options as never) as Promise<string | Buffer>;
+/**
+ * readFile of a path. Without a signal: the ring's readFile (one linked
+ * submission for a small file). With one: node's own steps, so an abort lands
+ * where node's would: the signal checked before the open, then the handle
+ * read as filehandle.readFile reads it (a loop turn and a check per step),
+ * then the close. A signal that is not an AbortSignal gets node's error.
+ */
+export async function readFilePath(path: PathLike, options: unknown): Promise<string | Buffer> {
+  const signal = options !== null && typeof options === 'object' ? (options as ReadFileOptions).signal : undefined;
+  if (signal === undefined) return ringReadFile(path, options as never) as Promise<string | Buffer>;
+  if (!(signal instanceof AbortSignal)) return fsp.readFile('', options as never);
+  checkAborted(signal);
+  const ring = getRing();
+  const flag = (options as ReadFileOptions).flag || 'r';
+  const fd = await ring.open(path, flag, 0o666);
+  let data: string | Buffer;
+  try {
+    data = await readFileHandle(ring, fd, options);
+  } catch (err) {
+    await ring.close(fd).catch(() => {});
+    throw await asReadFileError(err, path);
+  }
+  await ring.close(fd);
+  return data;
 }
 
 // node's readFileHandle constants (lib/internal/fs/promises.js, Node 20-26).
