@@ -314,3 +314,27 @@ describe('readFile(path, { signal }) (test-fs-promises-readfile.js)', () => {
     expect([e.code, e.syscall, e.message]).toEqual([n.code, n.syscall, n.message]);
   });
 });
+
+describe('an abort after the last step of a readFile/writeFile', () => {
+  // node checks the signal before each step, never after the last: a read or
+  // write that finished resolves even if the signal aborts while it ran.
+  it.each(SIDES)('%s: filehandle.writeFile resolves when the signal aborts during its only write', async (side) => {
+    const file = path.join(dir, `write-abort-after-${side}`);
+    const fh = await api(side).open(file, 'w');
+    try {
+      const controller = new AbortController();
+      const p = fh.writeFile('0123456789', { signal: controller.signal });
+      setImmediate(() => controller.abort());
+      expect(await outcome(p)).toBe('resolved undefined');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(fs.readFileSync(file, 'utf8')).toBe('0123456789');
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it.each(SIDES)('%s: readFile(path, { encoding: bogus, signal }) refuses the encoding before opening', async (side) => {
+    const r = await api(side).readFile(path.join(dir, 'does-not-exist'), { encoding: 'bogus' as never, signal: new AbortController().signal }).catch((e: NodeJS.ErrnoException) => e);
+    expect((r as NodeJS.ErrnoException).code).toBe('ERR_INVALID_ARG_VALUE');
+  });
+});

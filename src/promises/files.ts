@@ -105,11 +105,13 @@ function fastData(data: unknown, encoding: BufferEncoding): Uint8Array | null {
 
 /** Writes all of `bytes` at the fd's current position, in node's pieces, checking the signal between them. */
 async function writeAll(ring: Ring, fd: number, bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  // As node's writeFileHandle: the signal checked before each piece, none
+  // after the last (a write that finished is not turned into an AbortError).
   checkAborted(signal);
   for (let done = 0; done < bytes.byteLength; ) {
+    if (done > 0) await nextStep(signal);
     const n = Math.min(WRITE_CHUNK, bytes.byteLength - done);
     done += await ring.write(fd, bytes.subarray(done, done + n), -1);
-    await nextStep(signal);
   }
 }
 
@@ -176,7 +178,9 @@ export async function writeFileHandle(ring: Ring, fd: number, data: unknown, opt
 export async function readFilePath(path: PathLike, options: unknown): Promise<string | Buffer> {
   const signal = options !== null && typeof options === 'object' ? (options as ReadFileOptions).signal : undefined;
   if (signal === undefined) return ringReadFile(path, options as never) as Promise<string | Buffer>;
-  if (!(signal instanceof AbortSignal)) return fsp.readFile('', options as never);
+  const encoding = (options as ReadFileOptions).encoding;
+  // node checks its options before anything else: its own error for these.
+  if (!(signal instanceof AbortSignal) || (encoding != null && !Buffer.isEncoding(encoding))) return fsp.readFile('', options as never);
   checkAborted(signal);
   const ring = getRing();
   const flag = (options as ReadFileOptions).flag || 'r';
@@ -228,14 +232,14 @@ export async function readFileHandle(ring: Ring, fd: number, options: unknown): 
   if (size > IO_MAX) throw fileTooLarge(size);
   const chunks: Buffer[] = [];
   let total = 0;
-  for (;;) {
-    checkAborted(signal);
+  for (let first = true; ; first = false) {
+    // The signal before each read, none after the last, as node's loop.
+    if (!first) await nextStep(signal);
     // A known size: read what is left of it (at most a chunk); no size
     // (/proc, pipes, devices): 64 KiB pieces to EOF.
     const want = size === 0 ? READ_UNKNOWN : Math.min(Math.max(size - total, 1), READ_CHUNK);
     const buf = Buffer.allocUnsafe(want);
     const n = await ring.read(fd, buf, -1);
-    await nextStep(signal);
     if (n === 0) break;
     chunks.push(n === buf.length ? buf : buf.subarray(0, n));
     total += n;
