@@ -30,9 +30,13 @@ function run(file: string, source: string, preload: boolean, env: Record<string,
   fs.writeFileSync(script, source);
   const marker = path.join(dir, `${file}.marker`);
   fs.rmSync(marker, { force: true });
+  // The backend is the case's, whatever the pass of the suite running this sets.
+  const base = { ...process.env };
+  delete base.URING_FS_BACKEND;
+  delete base.URING_FS_STRICT;
   const r = spawnSync(process.execPath, [...(preload ? ['--require', SWAP] : []), script], {
     encoding: 'utf8',
-    env: { ...process.env, URING_FS_PARITY_MARKER: marker, ...env },
+    env: { ...base, URING_FS_PARITY_MARKER: marker, ...env },
   });
   const lines = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : [];
   return { status: r.status, stderr: r.stderr, out: r.stdout.trim(), marker: lines.find((l) => l.pid === r.pid) };
