@@ -6,6 +6,9 @@
 // downloaded. The addon is Node-API, so the one build serves every line.
 //
 // Without arguments: every supported line (README Requirements, package.json `engines`).
+// After each line's suite, Node's own fs/promises tests on that line, plain and
+// swapped to uring-fs/promises (scripts/test-node-parity.js), unless vitest
+// arguments were given or URING_FS_NODE_PARITY=0.
 // Extra arguments after `--` go on to vitest, as with `npm test`:
 //   npm run test:node -- 24 -- test/read.test.ts
 const { spawnSync } = require('node:child_process');
@@ -27,6 +30,10 @@ for (const m of majors) {
   }
 }
 const lines = majors.length > 0 ? majors : SUPPORTED;
+// The Node-parity run (test/node-parity) follows each line's suite, unless
+// vitest was given arguments (one file while iterating) or
+// URING_FS_NODE_PARITY=0.
+const parity = passOn.length === 0 && process.env.URING_FS_NODE_PARITY !== '0';
 
 if (process.platform !== 'linux' || (process.arch !== 'x64' && process.arch !== 'arm64')) {
   console.error(`test:node: no node-${process.platform}-${process.arch} package to test with`);
@@ -97,7 +104,29 @@ for (const major of lines) {
     // test.js did not get as far as its summary
   }
   if (r.status !== 0) status = r.status || 1;
-  summary.push({ major, version: node.version, lines: totals.length ? totals : [`no results (exit ${r.status})`], seconds: (Date.now() - start) / 1000 });
+  if (totals.length === 0) totals.push(`no results (exit ${r.status})`);
+  if (parity) {
+    // Node's own fs/promises tests, on node:fs/promises and swapped to
+    // uring-fs/promises, on this line (scripts/test-node-parity.js).
+    console.log(`\n######## Node ${node.version}: node-parity ########`);
+    const paritySummary = path.join(os.tmpdir(), `uring-fs-parity-${process.pid}-${major}.txt`);
+    fs.rmSync(paritySummary, { force: true });
+    const p = spawnSync(node.bin, [path.join(__dirname, 'test-node-parity.js')], {
+      cwd: root,
+      env: { ...env, URING_FS_PARITY_SUMMARY: paritySummary },
+      stdio: 'inherit',
+    });
+    let line = `node-parity: no results (exit ${p.status})`;
+    try {
+      line = fs.readFileSync(paritySummary, 'utf8').trim();
+      fs.rmSync(paritySummary, { force: true });
+    } catch {
+      // the runner did not get as far as its summary
+    }
+    totals.push(line);
+    if (p.status !== 0) status = p.status || 1;
+  }
+  summary.push({ major, version: node.version, lines: totals, seconds: (Date.now() - start) / 1000 });
 }
 
 console.log('\n######## test:node summary ########');

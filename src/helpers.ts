@@ -37,7 +37,7 @@ function readFileOptions(options: unknown): { encoding?: BufferEncoding | null; 
 // learned once from the same failure on '/'.
 let readErrorsNamePath: Promise<boolean> | undefined;
 
-async function asReadFileError(err: unknown, path: PathLike): Promise<unknown> {
+export async function asReadFileError(err: unknown, path: PathLike): Promise<unknown> {
   readErrorsNamePath ??= fsp.readFile('/').then(
     () => false,
     (e: unknown) => (e as NodeJS.ErrnoException).path !== undefined,

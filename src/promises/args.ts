@@ -11,6 +11,17 @@ import { normalizePosition, validateInt32 } from '../validate';
 /** Thrown when node's own validation refuses the call: its error is provoked and passed on. */
 export const NODE_REFUSES = new Error('uring-fs: node refuses these arguments');
 
+const direct = new WeakSet<object>();
+
+/**
+ * Whether `err`, thrown by normalizeRead/normalizeWrite, is the error to give
+ * as it is: arguments node's JavaScript takes but its C++ would abort on, so
+ * they must never reach node's own method (src/promises/node.ts).
+ */
+export function isDirectRefusal(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && direct.has(err);
+}
+
 function refuse(): never {
   throw NODE_REFUSES;
 }
@@ -21,6 +32,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function nonNegativeSafeInteger(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+let lengthCoerced = false;
+
+/**
+ * Whether the running Node's filehandle.read coerces its length to an int32
+ * (`length |= 0`, as fs.read always has): set once from a probe of node's own
+ * FileHandle (filehandle.ts), before the first handle exists. Older lines
+ * pass a non-number length on to C++, which aborts the process; there the
+ * int32 check's error stands in.
+ */
+export function setReadLengthCoerced(v: boolean): void {
+  lengthCoerced = v;
 }
 
 export interface ReadArgs {
@@ -67,13 +91,26 @@ export function normalizeRead(bufferOrParams: unknown, offsetArg: unknown, lengt
   if (offset === null || offset === undefined) offset = 0;
   else if (!nonNegativeSafeInteger(offset)) refuse();
   if (length === null || length === undefined) length = buffer.byteLength - (offset as number);
+  if (lengthCoerced) {
+    // Newer lines (24.x, 26) coerce the length as fs.read does (`length |= 0`)
+    // before any check; a BigInt or Symbol throws there, node's TypeError.
+    if (typeof length === 'bigint' || typeof length === 'symbol') refuse();
+    length = (length as number) | 0;
+  }
   if (length === 0) return { buffer, offset: offset as number, length: 0, position: -1 };
   if (buffer.byteLength === 0) refuse();
   if ((offset as number) < 0 || (length as number) < 0 || (offset as number) + (length as number) > buffer.byteLength) refuse();
-  // Past node's JavaScript checks, its C++ layer takes the length only as an
-  // int32 (anything else would abort the process): the int32 check's error.
-  validateInt32(length, 'length');
   const pos = position === null || position === undefined ? -1 : normalizePosition(position, length as number);
+  // Past node's JavaScript checks (the position's last), its C++ layer takes
+  // the length only as an int32 and aborts the process on anything else
+  // (Node 20, 22; later lines coerce it above): the int32 check's error, given
+  // as it is, never handed on to node's own read to provoke.
+  try {
+    validateInt32(length, 'length');
+  } catch (err) {
+    direct.add(err as object);
+    throw err;
+  }
   return { buffer, offset: offset as number, length: length as number, position: pos };
 }
 

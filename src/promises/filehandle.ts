@@ -25,10 +25,10 @@ import { ftruncate } from '../ops/ftruncate';
 import { close as closeOp } from '../ops/close';
 import { getRing } from '../ring';
 import type { Ring } from '../ring';
-import { normalizeRead, normalizeWrite, validateDataForReadv } from './args';
+import { isDirectRefusal, normalizeRead, normalizeWrite, setReadLengthCoerced, validateDataForReadv } from './args';
 import { readFileHandle, writeFileHandle } from './files';
 import type { ReadFileOptions, WriteFileOptions } from './files';
-import { closedError, nodeCheck } from './node';
+import { closedError, devNull, nodeCheck } from './node';
 import { ReadStream, WriteStream, readLines, readableWebStream } from './streams';
 import type { ReadStreamOptions, ReadableWebStreamOptions, WriteStreamOptions } from './streams';
 
@@ -123,6 +123,21 @@ class HandleWriteOp<B> extends WriteOp<WriteResult<B>> {
 
 const kFd = Symbol('kFd');
 
+let isOurs: (o: unknown) => boolean;
+let nodeProto: Record<string | symbol, unknown> | undefined;
+
+/**
+ * A method called on something that is not one of our handles
+ * (FileHandle.prototype.stat.call({})): node's own method for the same call,
+ * so the result is node's (its ERR_INTERNAL_ASSERTION rejection for most).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function foreign(receiver: unknown, name: string, args: IArguments): any {
+  const method = nodeProto?.[name];
+  if (typeof method !== 'function') return Promise.reject(new TypeError(`FileHandle.prototype.${name} called on an object that is not a FileHandle`));
+  return Reflect.apply(method as (...a: unknown[]) => unknown, receiver, args);
+}
+
 // Handles collected while open: closed as node closes them, with its warning
 // (Node 20-24) or error (Node 26+).
 let deprecationShown = false;
@@ -173,6 +188,10 @@ export class FileHandle extends EventEmitter {
   #resource: AsyncResource;
   #locked = false;
 
+  static {
+    isOurs = (o) => typeof o === 'object' && o !== null && #refs in o;
+  }
+
   /** @internal */
   constructor(fd: number, ring: Ring, path?: string | Buffer | URL) {
     super();
@@ -189,6 +208,7 @@ export class FileHandle extends EventEmitter {
   }
 
   getAsyncId(): number {
+    if (!isOurs(this)) return foreign(this, 'getAsyncId', arguments);
     return this.#resource.asyncId();
   }
 
@@ -244,6 +264,7 @@ export class FileHandle extends EventEmitter {
     length?: number | null,
     position?: number | bigint | null,
   ): Promise<ReadResult<T>> {
+    if (!isOurs(this)) return foreign(this, 'read', arguments);
     if (this[kFd] === -1) return closedError('read');
     // The common call, read(buffer, offset, length, position) with a safe
     // integer window inside the buffer and a position >= 0: no options to
@@ -268,6 +289,7 @@ export class FileHandle extends EventEmitter {
     try {
       args = normalizeRead(buffer, offset, length, position);
     } catch (err) {
+      if (isDirectRefusal(err)) return Promise.reject(err);
       return nodeCheck('read', err, buffer, offset, length, position);
     }
     if (args.length === 0) return Promise.resolve({ __proto__: null, bytesRead: 0, buffer: args.buffer } as unknown as ReadResult<T>);
@@ -281,6 +303,7 @@ export class FileHandle extends EventEmitter {
     lengthOrEncoding?: number | BufferEncoding | null,
     position?: number | bigint | null,
   ): Promise<WriteResult<T>> {
+    if (!isOurs(this)) return foreign(this, 'write', arguments);
     if (this[kFd] === -1) return closedError('write');
     let args: ReturnType<typeof normalizeWrite>;
     try {
@@ -294,6 +317,7 @@ export class FileHandle extends EventEmitter {
   }
 
   readv(buffers: readonly ArrayBufferView[], position?: number | bigint | null): Promise<ReadvResult> {
+    if (!isOurs(this)) return foreign(this, 'readv', arguments);
     if (this[kFd] === -1) return closedError('readv');
     let list: ArrayBufferView[];
     try {
@@ -310,6 +334,7 @@ export class FileHandle extends EventEmitter {
   }
 
   writev(buffers: readonly ArrayBufferView[], position?: number | bigint | null): Promise<WritevResult> {
+    if (!isOurs(this)) return foreign(this, 'writev', arguments);
     if (this[kFd] === -1) return closedError('writev');
     let list: ArrayBufferView[];
     try {
@@ -326,65 +351,79 @@ export class FileHandle extends EventEmitter {
   }
 
   readFile(options?: ReadFileOptions | BufferEncoding | null): Promise<string | Buffer> {
+    if (!isOurs(this)) return foreign(this, 'readFile', arguments);
     return this.#call('readFile', () => readFileHandle(this.#ring, this[kFd], options));
   }
 
   writeFile(data: unknown, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'writeFile', arguments);
     return this.#call('writeFile', () => writeFileHandle(this.#ring, this[kFd], data, options, 'w'));
   }
 
   appendFile(data: unknown, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'appendFile', arguments);
     return this.#call('writeFile', () => writeFileHandle(this.#ring, this[kFd], data, options, 'a'));
   }
 
   stat(options?: { bigint?: false }): Promise<Stats>;
   stat(options: { bigint: true }): Promise<BigIntStats>;
   stat(options?: { bigint?: boolean }): Promise<Stats | BigIntStats> {
+    if (!isOurs(this)) return foreign(this, 'stat', arguments);
     return this.#call('fstat', () => run(this.#ring, () => fstat(this[kFd], options)));
   }
 
   truncate(len = 0): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'truncate', arguments);
     return this.#call('ftruncate', () => run(this.#ring, () => ftruncate(this[kFd], len)));
   }
 
   sync(): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'sync', arguments);
     return this.#call('fsync', () => run(this.#ring, () => fsync(this[kFd], false)));
   }
 
   datasync(): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'datasync', arguments);
     return this.#call('fdatasync', () => run(this.#ring, () => fsync(this[kFd], true)));
   }
 
   // No io_uring opcode: node:fs's own calls on the fd (and so its validation and errors).
   chmod(mode: fs.Mode): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'chmod', arguments);
     return this.#call('fchmod', () => fdCall((cb) => fs.fchmod(this[kFd], mode, cb)));
   }
 
   chown(uid: number, gid: number): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'chown', arguments);
     return this.#call('fchown', () => fdCall((cb) => fs.fchown(this[kFd], uid, gid, cb)));
   }
 
   utimes(atime: fs.TimeLike, mtime: fs.TimeLike): Promise<void> {
+    if (!isOurs(this)) return foreign(this, 'utimes', arguments);
     return this.#call('futimes', () => fdCall((cb) => fs.futimes(this[kFd], atime, mtime, cb)));
   }
 
   /** A Readable (node's fs.ReadStream) of the file, with reads ahead on the ring. */
   createReadStream(options?: ReadStreamOptions | null): ReadStream {
+    if (!isOurs(this)) return foreign(this, 'createReadStream', arguments);
     return new ReadStream(this, options);
   }
 
   /** A Writable (node's fs.WriteStream) to the file, writing behind on the ring. */
   createWriteStream(options?: WriteStreamOptions | null): WriteStream {
+    if (!isOurs(this)) return foreign(this, 'createWriteStream', arguments);
     return new WriteStream(this, options);
   }
 
   /** A readline Interface over createReadStream(options), as node's. */
   readLines(options?: ReadStreamOptions | null): import('node:readline').Interface {
+    if (!isOurs(this)) return foreign(this, 'readLines', arguments);
     return readLines(this, options);
   }
 
   /** A web ReadableStream of the file's bytes, as the running Node's. */
   readableWebStream(options?: ReadableWebStreamOptions): import('node:stream/web').ReadableStream {
+    if (!isOurs(this)) return foreign(this, 'readableWebStream', arguments);
     return readableWebStream(this, options);
   }
 
@@ -447,6 +486,54 @@ export class FileHandle extends EventEmitter {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+// node:fs takes a FileHandle where it takes an fd (fs.createReadStream(null,
+// { fd: filehandle }), fs.createWriteStream, node:fs/promises' readFile and
+// writeFile) only if it is an instance of node's own FileHandle class; it then
+// drives it through its public `fd` and methods and two internal methods,
+// kRef and kUnref (an operation on the handle starts, ends). So the drop-in's
+// FileHandle.prototype inherits node's FileHandle.prototype (found once on a
+// handle node opens) and answers those two symbols with its own counting. Our
+// class defines every public method itself; the inherited ones are there for
+// instanceof, and would work anyway (node's methods go through `fd`, kRef and
+// kUnref). Done before the first handle is made (open() waits for it once);
+// if this Node's class has no kRef/kUnref, handles stay plain EventEmitters
+// and node:fs refuses them, as before.
+let adopted = false;
+let adoption: Promise<void> | undefined;
+
+/** null once FileHandle.prototype inherits node's (or cannot), else a promise of it. */
+export function nodeClassAdopted(): Promise<void> | null {
+  if (adopted) return null;
+  adoption ??= devNull().then(
+    async (fh) => {
+      // Does node's read coerce its length? A string '0' into an empty buffer
+      // reads nothing where it does, and is refused (the buffer is empty)
+      // before C++ where it does not: safe on every line.
+      setReadLengthCoerced(
+        await fh.read(Buffer.alloc(0), 0, '0' as unknown as number, null).then(
+          () => true,
+          () => false,
+        ),
+      );
+      nodeProto = Object.getPrototypeOf(fh) as Record<string | symbol, unknown>;
+      const symbols = Object.getOwnPropertySymbols(nodeProto);
+      const kRef = symbols.find((sym) => sym.description === 'kRef');
+      const kUnref = symbols.find((sym) => sym.description === 'kUnref');
+      const ours = FileHandle.prototype;
+      if (kRef !== undefined && kUnref !== undefined && !Object.prototype.isPrototypeOf.call(nodeProto, ours)) {
+        Object.defineProperty(ours, kRef, { value: ours.ref, writable: true, configurable: true });
+        Object.defineProperty(ours, kUnref, { value: ours.unref, writable: true, configurable: true });
+        Object.setPrototypeOf(ours, nodeProto);
+      }
+      adopted = true;
+    },
+    () => {
+      adopted = true;
+    },
+  );
+  return adoption;
 }
 
 function fdCall(fn: (cb: (err: NodeJS.ErrnoException | null) => void) => void): Promise<void> {

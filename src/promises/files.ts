@@ -9,7 +9,9 @@
 
 import * as fsp from 'node:fs/promises';
 
-import { readFile as ringReadFile } from '../helpers';
+import { asReadFileError, readFile as ringReadFile } from '../helpers';
+import { run } from '../ops/define';
+import { fstat } from '../ops/stat';
 import { getRing } from '../ring';
 import type { PathLike, Ring } from '../ring';
 
@@ -40,6 +42,21 @@ function abortError(signal: AbortSignal): Error {
 
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
+}
+
+/**
+ * Between two steps of a readFile/writeFile that has a signal: one loop turn,
+ * then the signal. node's steps each take a loop turn at least (the thread
+ * pool answers in the poll phase), so an abort scheduled for a later turn
+ * (setImmediate, a timer) lands between them; the ring can run a whole chain
+ * of steps inside one turn (ops the kernel completes inline are reaped in the
+ * same prepare phase), where such an abort would never be seen. Without a
+ * signal nothing waits.
+ */
+async function nextStep(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return;
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  checkAborted(signal);
 }
 
 const KNOWN_WRITE_KEYS = new Set(['encoding', 'mode', 'flag', 'flush', 'signal']);
@@ -88,11 +105,13 @@ function fastData(data: unknown, encoding: BufferEncoding): Uint8Array | null {
 
 /** Writes all of `bytes` at the fd's current position, in node's pieces, checking the signal between them. */
 async function writeAll(ring: Ring, fd: number, bytes: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  // As node's writeFileHandle: the signal checked before each piece, none
+  // after the last (a write that finished is not turned into an AbortError).
   checkAborted(signal);
   for (let done = 0; done < bytes.byteLength; ) {
+    if (done > 0) await nextStep(signal);
     const n = Math.min(WRITE_CHUNK, bytes.byteLength - done);
     done += await ring.write(fd, bytes.subarray(done, done + n), -1);
-    checkAborted(signal);
   }
 }
 
@@ -149,12 +168,54 @@ export async function writeFileHandle(ring: Ring, fd: number, data: unknown, opt
   await fsp.writeFile('', data as never, options as never);
 }
 
-/** readFile of a path: the ring's readFile (fs.promises.readFile's behaviour), or node's for shapes it does not take. */
-export function readFilePath(path: PathLike, options: unknown): Promise<string | Buffer> {
-  return ringReadFile(path, options as never) as Promise<string | Buffer>;
+/**
+ * readFile of a path. Without a signal: the ring's readFile (one linked
+ * submission for a small file). With one: node's own steps, so an abort lands
+ * where node's would: the signal checked before the open, then the handle
+ * read as filehandle.readFile reads it (a loop turn and a check per step),
+ * then the close. A signal that is not an AbortSignal gets node's error.
+ */
+export async function readFilePath(path: PathLike, options: unknown): Promise<string | Buffer> {
+  const signal = options !== null && typeof options === 'object' ? (options as ReadFileOptions).signal : undefined;
+  if (signal === undefined) return ringReadFile(path, options as never) as Promise<string | Buffer>;
+  const encoding = (options as ReadFileOptions).encoding;
+  // node checks its options before anything else: its own error for these.
+  if (!(signal instanceof AbortSignal) || (encoding != null && !Buffer.isEncoding(encoding))) return fsp.readFile('', options as never);
+  checkAborted(signal);
+  const ring = getRing();
+  const flag = (options as ReadFileOptions).flag || 'r';
+  const fd = await ring.open(path, flag, 0o666);
+  let data: string | Buffer;
+  try {
+    data = await readFileHandle(ring, fd, options);
+  } catch (err) {
+    await ring.close(fd).catch(() => {});
+    throw await asReadFileError(err, path);
+  }
+  await ring.close(fd);
+  return data;
 }
 
-/** filehandle.readFile: from the handle's current position to EOF. */
+// node's readFileHandle constants (lib/internal/fs/promises.js, Node 20-26).
+const READ_CHUNK = 512 * 1024; // kReadFileBufferLength
+const READ_UNKNOWN = 64 * 1024; // kReadFileUnknownBufferLength
+const IO_MAX = 2 ** 31 - 1; // kIoMaxLength
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+
+function fileTooLarge(size: number): RangeError {
+  const err = new RangeError(`File size (${size}) is greater than 2 GiB`) as RangeError & { code: string };
+  err.code = 'ERR_FS_FILE_TOO_LARGE';
+  return err;
+}
+
+/**
+ * filehandle.readFile: from the handle's current position to EOF, in node's
+ * steps: fstat first (a regular file's size bounds the read, a file over
+ * 2 GiB is refused before anything is read), then reads of at most 512 KiB,
+ * the signal checked before the fstat, after it and before every read, as
+ * node's readFileHandle does; so an abort lands at the same points.
+ */
 export async function readFileHandle(ring: Ring, fd: number, options: unknown): Promise<string | Buffer> {
   let encoding: BufferEncoding | null | undefined;
   let signal: AbortSignal | undefined;
@@ -165,20 +226,26 @@ export async function readFileHandle(ring: Ring, fd: number, options: unknown): 
     await fsp.readFile('', options as never);
   }
   checkAborted(signal);
+  const st = await run(ring, () => fstat(fd, undefined));
+  await nextStep(signal);
+  const size = (Number(st.mode) & S_IFMT) === S_IFREG ? Number(st.size) : 0;
+  if (size > IO_MAX) throw fileTooLarge(size);
   const chunks: Buffer[] = [];
   let total = 0;
-  for (;;) {
-    const buf = Buffer.allocUnsafe(total < 64 * 1024 ? 64 * 1024 : 512 * 1024);
+  for (let first = true; ; first = false) {
+    // The signal before each read, none after the last, as node's loop.
+    if (!first) await nextStep(signal);
+    // A known size: read what is left of it (at most a chunk); no size
+    // (/proc, pipes, devices): 64 KiB pieces to EOF.
+    const want = size === 0 ? READ_UNKNOWN : Math.min(Math.max(size - total, 1), READ_CHUNK);
+    const buf = Buffer.allocUnsafe(want);
     const n = await ring.read(fd, buf, -1);
-    checkAborted(signal);
     if (n === 0) break;
     chunks.push(n === buf.length ? buf : buf.subarray(0, n));
     total += n;
-    if (total > 2 ** 31 - 1) {
-      const err = new RangeError(`File size (${total}) is greater than 2 GiB`) as RangeError & { code: string };
-      err.code = 'ERR_FS_FILE_TOO_LARGE';
-      throw err;
-    }
+    if (total > IO_MAX) throw fileTooLarge(total);
+    // The file's size read: done, as node is (no read to see EOF).
+    if (size !== 0 && total >= size) break;
   }
   const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   return encoding ? data.toString(encoding) : data;

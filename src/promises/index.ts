@@ -7,7 +7,7 @@ import * as nodeFsp from 'node:fs/promises';
 
 import { getRing } from '../ring';
 import type { PathLike } from '../ring';
-import { FileHandle } from './filehandle';
+import { FileHandle, nodeClassAdopted } from './filehandle';
 import { readFileHandle, readFilePath, writeFileHandle, writeFilePath } from './files';
 
 type NodeFsp = typeof import('node:fs/promises');
@@ -15,7 +15,10 @@ type NodeFsp = typeof import('node:fs/promises');
 /** open(path, flags = 'r', mode = 0o666): resolves a FileHandle (IORING_OP_OPENAT). */
 function open(path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
   const ring = getRing();
-  return ring.open(path, flags === undefined ? 'r' : flags, mode === undefined ? 0o666 : mode).then((fd) => new FileHandle(fd, ring, path));
+  const opened = ring.open(path, flags === undefined ? 'r' : flags, mode === undefined ? 0o666 : mode);
+  // The first handle waits until FileHandle is one of node's (filehandle.ts).
+  const ready = nodeClassAdopted();
+  return ready === null ? opened.then((fd) => new FileHandle(fd, ring, path)) : Promise.all([opened, ready]).then(([fd]) => new FileHandle(fd, ring, path));
 }
 
 /** readFile(path | filehandle, options): open, read to EOF, close, all on the ring. */

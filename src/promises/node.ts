@@ -11,7 +11,7 @@ import * as fsp from 'node:fs/promises';
 
 let dummy: Promise<fsp.FileHandle> | undefined;
 
-function devNull(): Promise<fsp.FileHandle> {
+export function devNull(): Promise<fsp.FileHandle> {
   dummy ??= fsp.open('/dev/null', 'r+').then((fh) => {
     // Kept open for the process's life, never keeping it alive.
     (fh as unknown as { [k: symbol]: unknown })[Symbol.for('uring-fs.devnull')] = true;

@@ -1,0 +1,13 @@
+'use strict';
+require('../common');
+
+module.exports = function tick(x, cb) {
+  function ontick() {
+    if (--x === 0) {
+      if (typeof cb === 'function') cb();
+    } else {
+      setImmediate(ontick);
+    }
+  }
+  setImmediate(ontick);
+};
