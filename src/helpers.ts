@@ -9,10 +9,13 @@ import { readWholeFile } from './readfile';
 import { getRing } from './ring';
 import type { PathLike } from './ring';
 import { toPathArg, validateFd } from './validate';
+import { readFilePath } from './promises/files';
 
 export interface ReadFileOptions {
   encoding?: BufferEncoding | null;
   flag?: string | number;
+  /** As fs.promises.readFile's: checked before the open and between reads (node's steps). */
+  signal?: AbortSignal;
 }
 
 const CHUNK = 64 * 1024;
@@ -53,6 +56,11 @@ export async function asReadFileError(err: unknown, path: PathLike): Promise<unk
  * chunks), close. Errors are node:fs's (ENOENT from `open`, EISDIR from `read`).
  */
 export async function readFile(path: PathLike, options?: ReadFileOptions | BufferEncoding | null): Promise<Buffer | string> {
+  if (options !== null && typeof options === 'object' && (options as ReadFileOptions).signal !== undefined) {
+    // With a signal: uring-fs/promises' readFile, which takes node's steps so an
+    // abort lands where node's would (a cycle of imports: used at call time only).
+    return readFilePath(path, options);
+  }
   const { encoding, flag } = readFileOptions(options);
   const ring = getRing();
   // One submission for files that fit its first read (src/readfile.ts).

@@ -107,3 +107,26 @@ describe('readFile: registered file slots', () => {
     expect(all.every((s) => s === 'ok')).toBe(true);
   });
 });
+
+describe('readFile(path, { signal })', () => {
+  it('an aborted signal rejects as fs.promises.readFile does; a live one reads the file', async () => {
+    const reason = new Error('stop');
+    const node = await fsp.readFile(__filename, { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e as Error & { code?: string });
+    const ours = await readFile(__filename, { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e as Error & { code?: string });
+    expect(ours).toBeInstanceOf((node as Error).constructor);
+    expect({ name: (ours as Error).name, code: (ours as { code?: string }).code, message: (ours as Error).message, cause: (ours as Error).cause }).toEqual({
+      name: (node as Error).name,
+      code: (node as { code?: string }).code,
+      message: (node as Error).message,
+      cause: reason,
+    });
+    expect(await readFile(__filename, { encoding: 'utf8', signal: new AbortController().signal })).toBe(fs.readFileSync(__filename, 'utf8'));
+  });
+
+  it('a signal that is not one gets node\'s error', async () => {
+    const node = await fsp.readFile(__filename, { signal: 1 as never }).catch((e: unknown) => e as Error);
+    const ours = await readFile(__filename, { signal: 1 as never }).catch((e: unknown) => e as Error);
+    expect((ours as Error).message).toBe((node as Error).message);
+    expect((ours as { code?: string }).code).toBe((node as { code?: string }).code);
+  });
+});

@@ -9,6 +9,7 @@
 
 import * as fsp from 'node:fs/promises';
 
+import { abortError } from '../abort';
 import { asReadFileError, readFile as ringReadFile } from '../helpers';
 import { run } from '../ops/define';
 import { fstat } from '../ops/stat';
@@ -32,13 +33,6 @@ export interface WriteFileOptions {
 /** node's kWriteFileMaxChunkSize: writeFile checks its signal between pieces this big. */
 const WRITE_CHUNK = 512 * 1024;
 
-function abortError(signal: AbortSignal): Error {
-  // node's AbortError: name 'AbortError', code 'ABORT_ERR', the signal's reason as cause.
-  const err = new Error('The operation was aborted', { cause: signal.reason }) as Error & { code: string };
-  err.name = 'AbortError';
-  err.code = 'ABORT_ERR';
-  return err;
-}
 
 function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
