@@ -88,8 +88,9 @@ class Ring {
   bool NeedsFlush() const;
   bool HasCompletions() const;
   void CancelInFlight();
-  // IOPOLL: 0 if `fd`'s file is on a block device with poll queues, else the
-  // kernel's -EOPNOTSUPP (-errno if fstat fails). Cached per device.
+  // IOPOLL: 0 if `fd`'s file is on a block device with poll queues (its
+  // queue/io_poll in sysfs), else the kernel's -EOPNOTSUPP (-errno if fstat
+  // fails). Cached per device.
   int PollableFd(int fd);
   // IOPOLL: 0, or why the staged op must not reach the kernel (see QueueStaged).
   int IopollRefusal(const int32_t* d, uint32_t flags, bool timed);
