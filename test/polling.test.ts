@@ -434,6 +434,72 @@ describe.skipIf(!onRing)('IOPOLL', () => {
     }
   });
 
+  it('a partition: its disk\'s poll queues decide (the hint names the disk)', async (ctx) => {
+    if (!isRoot) {
+      ctx.skip('needs root for a partitioned loop device');
+      return;
+    }
+    // An 8 MiB image with an MBR holding one Linux partition from sector 2048 to the end.
+    const img = `/dev/shm/uring-fs-polling-part-${process.pid}.img`;
+    const image = Buffer.alloc(8 << 20);
+    const entry = 446;
+    image[entry + 4] = 0x83;
+    image.writeUInt32LE(2048, entry + 8);
+    image.writeUInt32LE((8 << 20) / 512 - 2048, entry + 12);
+    image[510] = 0x55;
+    image[511] = 0xaa;
+    fs.writeFileSync(img, image);
+    let dev: string | null = null;
+    try {
+      try {
+        dev = execFileSync('losetup', ['--find', '--show', '--partscan', img], { encoding: 'utf8' }).trim();
+      } catch (err) {
+        ctx.skip(`cannot make a partitioned loop device: ${String(err).split('\n')[0]}`);
+        return;
+      }
+      // Without udev the partition's node may not appear in /dev: make one from sysfs.
+      const name = path.basename(dev);
+      const sysDev = `/sys/block/${name}/${name}p1/dev`;
+      for (let i = 0; i < 50 && !fs.existsSync(sysDev); i++) await new Promise((r) => setTimeout(r, 20));
+      if (!fs.existsSync(sysDev)) {
+        ctx.skip(`the kernel made no partition on ${dev}`);
+        return;
+      }
+      const [major, minor] = fs.readFileSync(sysDev, 'utf8').trim().split(':');
+      const part = path.join(dir, `${name}p1`);
+      execFileSync('mknod', [part, 'b', major, minor]);
+      const ring = iopollRing();
+      const fd = fs.openSync(part, fs.constants.O_RDONLY | fs.constants.O_DIRECT);
+      try {
+        const err = await refusal(ring, fd, allocAligned(4096));
+        expect(err).toMatchObject({ code: 'ENOTSUP', syscall: 'read' });
+        expect(err.hint).toContain(`/sys/block/${path.basename(dev)}/queue/io_poll is 0`);
+        expect(ring.registerFile(fd)).toBe(false);
+      } finally {
+        fs.closeSync(fd);
+        await ring.destroy();
+      }
+    } finally {
+      if (dev) execFileSync('losetup', ['-d', dev]);
+      fs.rmSync(img, { force: true });
+    }
+  });
+
+  it('SQPOLL and IOPOLL together: set up, the same refusals, nop', async () => {
+    const ring = new Ring({ sqpoll: { idleMs: 5 }, iopoll: true, strict: true, entries: 16 });
+    const fd = fs.openSync(file, 'r');
+    try {
+      expect(ring.features).toMatchObject({ sqpoll: true, iopoll: true });
+      const err = await refusal(ring, fd, Buffer.alloc(4096));
+      expect(err).toMatchObject({ code: 'ENOTSUP', errno: -95, syscall: 'read' });
+      expect(typeof err.hint).toBe('string');
+      await withTimeout(ring.nop(), 5000, 'nop on an SQPOLL+IOPOLL ring');
+    } finally {
+      fs.closeSync(fd);
+      await ring.destroy();
+    }
+  });
+
   it('a pipe, and an fd that is not open: the kernel-style errors, node:fs-shaped', async () => {
     const ring = iopollRing();
     const ffd = fs.openSync(fifo, fs.constants.O_RDWR);
