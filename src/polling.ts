@@ -204,9 +204,14 @@ export function iopollHint(fd: number): string | null {
   return null;
 }
 
-/** Adds `hint` to an EOPNOTSUPP from an IOPOLL ring's read/write-family op (src/ops/op.ts). */
-export function addIopollHint(err: UvError, fd: number): void {
+/**
+ * Adds `hint` to an EOPNOTSUPP from an IOPOLL ring's read/write-family op
+ * (src/ops/op.ts); `timed`: the op was given a `timeout`.
+ */
+export function addIopollHint(err: UvError, fd: number, timed = false): void {
   if (err.errno !== -95 || fd < 0) return;
-  const hint = iopollHint(fd);
+  const hint = timed
+    ? 'IOPOLL rings cannot time out an op in the kernel (it refuses IORING_OP_LINK_TIMEOUT there); polled I/O completes in microseconds: call it without timeout'
+    : iopollHint(fd);
   if (hint !== null) (err as UvError & { hint?: string }).hint = hint;
 }

@@ -523,6 +523,28 @@ describe.skipIf(!onRing)('IOPOLL', () => {
     }
   });
 
+  it('an op with a timeout is refused (the kernel has no linked timeouts on IOPOLL rings); a signal is accepted', async () => {
+    const ring = iopollRing();
+    const fd = fs.openSync(file, 'r');
+    try {
+      const err = await withTimeout(
+        ring.read(fd, Buffer.alloc(4096), 0, { timeout: 1000 }).then(
+          () => null,
+          (e: NodeJS.ErrnoException & { hint?: string }) => e,
+        ),
+        5000,
+        'a timed IOPOLL read',
+      );
+      expect(err).toMatchObject({ code: 'ENOTSUP', errno: -95, syscall: 'read' });
+      expect(err?.hint).toMatch(/cannot time out an op/);
+      // A signal that never fires: the op settles with its own result (the refusal here).
+      await expect(ring.read(fd, Buffer.alloc(4096), 0, { signal: new AbortController().signal })).rejects.toMatchObject({ code: 'ENOTSUP' });
+    } finally {
+      fs.closeSync(fd);
+      await ring.destroy();
+    }
+  });
+
   it('nop completes, and the loop does not spin when nothing is in flight', async () => {
     const ring = iopollRing();
     try {

@@ -144,7 +144,7 @@ export abstract class Op<T = unknown> {
   /** The node:fs-shaped error for a negative result. */
   error(res: number): Error {
     const err = uvError(res, this.syscall);
-    if (this.iopoll) addIopollHint(err, this.fd);
+    if (this.iopoll) addIopollHint(err, this.fd, this.io !== null && this.io.timeoutMs >= 0);
     return err;
   }
 
