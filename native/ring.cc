@@ -4,8 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -718,27 +717,31 @@ bool Ring::CredsUnchanged() {
 // /sys/dev/block/MAJ:MIN/queue/io_poll (a partition's is its disk's), and ops
 // on files elsewhere fail at once as 6.18 fails them: EOPNOTSUPP. Anything but
 // a regular file or a block device (pipes, sockets, character devices) is
-// refused the same way, as the kernel does. Cost: one fstat per op (about
+// refused the same way, as the kernel does. Cost: one statx per op (about
 // 1 us here); a registered file is checked once, when it is registered.
+// statx through syscall(2): glibc's fstat and statx wrappers are symbols of
+// glibc 2.33 and 2.28, above the prebuilds' 2.17 floor (scripts/prebuild.js).
 int Ring::PollableFd(int fd) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) return -errno;
-  dev_t dev;
-  if (S_ISREG(st.st_mode)) {
-    dev = st.st_dev;
-  } else if (S_ISBLK(st.st_mode)) {
-    dev = st.st_rdev;
+  struct statx stx;
+  if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) != 0) return -errno;
+  uint32_t maj, min;
+  if (S_ISREG(stx.stx_mode)) {
+    maj = stx.stx_dev_major;
+    min = stx.stx_dev_minor;
+  } else if (S_ISBLK(stx.stx_mode)) {
+    maj = stx.stx_rdev_major;
+    min = stx.stx_rdev_minor;
   } else {
     return -EOPNOTSUPP;
   }
+  uint64_t dev = (static_cast<uint64_t>(maj) << 32) | min;
   auto it = pollable_.find(dev);
   if (it == pollable_.end()) {
     bool polls = false;
     char path[96];
-    snprintf(path, sizeof path, "/sys/dev/block/%u:%u/partition", major(dev), minor(dev));
+    snprintf(path, sizeof path, "/sys/dev/block/%u:%u/partition", maj, min);
     bool partition = access(path, F_OK) == 0;
-    snprintf(path, sizeof path, "/sys/dev/block/%u:%u/%squeue/io_poll", major(dev), minor(dev),
-             partition ? "../" : "");
+    snprintf(path, sizeof path, "/sys/dev/block/%u:%u/%squeue/io_poll", maj, min, partition ? "../" : "");
     if (FILE* f = fopen(path, "re")) {
       int v = 0;
       polls = fscanf(f, "%d", &v) == 1 && v > 0;

@@ -7,7 +7,6 @@
 #include <napi.h>
 #include <uv.h>
 
-#include <sys/types.h>
 
 #include <cstdint>
 #include <unordered_map>
@@ -130,7 +129,7 @@ class Ring {
   uint32_t creds_epoch_ = 0;
   uint64_t creds_checked_ms_ = 0;
   bool creds_ok_ = true;
-  std::unordered_map<dev_t, bool> pollable_;  // IOPOLL: per device, whether it has poll queues
+  std::unordered_map<uint64_t, bool> pollable_;  // IOPOLL: per device (major << 32 | minor), whether it has poll queues
   uint32_t fixed_files_ = 0;  // size of the registered (sparse) file table, 0 if none
   uint32_t inflight_ = 0;
   Handles* handles_ = nullptr;
