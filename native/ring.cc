@@ -223,9 +223,10 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
   if (sqpoll_) {
     creds_epoch_ = g_creds_epoch.load(std::memory_order_acquire);
     if (!Creds::Current(&creds_)) {
+      int err = errno ? errno : EPERM;
       io_uring_queue_exit(&ring_);
       live_ = false;
-      return Napi::Number::New(env, -errno);
+      return Napi::Number::New(env, -err);
     }
   }
   // Older kernels (or RLIMIT_NOFILE below the table's size) refuse: no fixed files then.
