@@ -74,7 +74,7 @@ static struct {
 	const char *file;
 	const char *files_dir;
 	long long bs, span, file_size, buf_offset;
-	int qd, nfiles, direct, fdatasync_every, seq, threads;
+	int qd, nfiles, direct, sqpoll, fdatasync_every, seq, threads;
 	double warmup, duration;
 	uint32_t seed;
 } cfg = {
@@ -285,14 +285,22 @@ static int setup_ring(struct io_uring *ring, unsigned entries, unsigned *flags)
 		IORING_SETUP_COOP_TASKRUN,
 		0,
 	};
+	/* --sqpoll: a kernel SQ thread (the kernel's default idle time, 1 s); the task-run
+	 * flags are refused beside it (EINVAL), SINGLE_ISSUER is not. */
+	static const unsigned sq_tries[] = {
+		IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER,
+		IORING_SETUP_SQPOLL,
+	};
+	const unsigned *list = cfg.sqpoll ? sq_tries : tries;
+	unsigned n = cfg.sqpoll ? sizeof(sq_tries) / sizeof(sq_tries[0]) : sizeof(tries) / sizeof(tries[0]);
 	int ret = -EINVAL;
-	for (unsigned k = 0; k < sizeof(tries) / sizeof(tries[0]); k++) {
+	for (unsigned k = 0; k < n; k++) {
 		struct io_uring_params p;
 		memset(&p, 0, sizeof(p));
-		p.flags = tries[k];
+		p.flags = list[k];
 		ret = io_uring_queue_init_params(entries, ring, &p);
 		if (ret == 0) {
-			*flags = tries[k];
+			*flags = list[k];
 			return 0;
 		}
 		if (ret != -EINVAL)
@@ -310,6 +318,7 @@ static void print_flags(void)
 		printf("%s\"%s\"", first ? "" : ",", name);        \
 		first = 0;                                        \
 	}
+	FLAG(IORING_SETUP_SQPOLL, "SQPOLL");
 	FLAG(IORING_SETUP_SINGLE_ISSUER, "SINGLE_ISSUER");
 	FLAG(IORING_SETUP_DEFER_TASKRUN, "DEFER_TASKRUN");
 	FLAG(IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN");
@@ -461,6 +470,8 @@ int main(int argc, char **argv)
 			probe = 1;
 		else if (!strcmp(a, "--direct"))
 			cfg.direct = 1;
+		else if (!strcmp(a, "--sqpoll"))
+			cfg.sqpoll = 1;
 		else if (ARG("--op")) {
 			if (!strcmp(v, "read")) cfg.op = OP_READ;
 			else if (!strcmp(v, "write")) cfg.op = OP_WRITE;

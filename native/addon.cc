@@ -72,6 +72,13 @@ Napi::Value SetFdPosition(const Napi::CallbackInfo& info) {
   return Napi::Value(env, out);
 }
 
+// noteCredentialsChange(): the process may have changed its uid, gid or
+// groups; SQPOLL rings on every thread check theirs before they submit again.
+Napi::Value NoteCredentialsChange(const Napi::CallbackInfo& info) {
+  Ring::NoteCredentialsChange();
+  return Napi::Value();
+}
+
 }  // namespace
 
 class Addon : public Napi::Addon<Addon> {
@@ -85,6 +92,8 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceValue("liburingVersion",
                                            Napi::String::New(env, URING_FS_LIBURING_VERSION)),
                              InstanceValue("probeSetup", DefineProbeSetup(env)),
+                             InstanceValue("noteCredentialsChange",
+                                           Napi::Function::New(env, NoteCredentialsChange)),
                          });
   }
 };

@@ -1,10 +1,14 @@
 #include "ring.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include "ops/table.h"
 #include "probe.h"
@@ -35,6 +39,42 @@ constexpr uint32_t kSetupCandidates[] = {
     IORING_SETUP_SUBMIT_ALL,
     0,
 };
+
+// Setup flags liburing 2.3's headers lack, each probed at run time (a kernel
+// without it answers EINVAL and the ladder goes on without it).
+// IORING_SETUP_HYBRID_IOPOLL (Linux 6.13): with IOPOLL, the kernel sleeps
+// through part of each request's expected latency before it polls.
+#ifndef IORING_SETUP_HYBRID_IOPOLL
+#define IORING_SETUP_HYBRID_IOPOLL (1U << 17)
+#endif
+
+// Flags the kernel refuses together with SQPOLL (EINVAL, checked on 6.18): the
+// task-work flags only make sense when this thread runs the completions.
+constexpr uint32_t kNotWithSqpoll =
+    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_DEFER_TASKRUN;
+
+// The flags of ladder rung `base` for the polling modes asked for.
+uint32_t WithModes(uint32_t base, uint32_t modes, bool hybrid, bool affinity) {
+  uint32_t f = base;
+  if (modes & Ring::kModeSqpoll) {
+    f &= ~kNotWithSqpoll;
+    f |= IORING_SETUP_SQPOLL;
+    if (affinity) f |= IORING_SETUP_SQ_AFF;
+  }
+  if (modes & Ring::kModeIopoll) {
+    f |= IORING_SETUP_IOPOLL;
+    if (hybrid) f |= IORING_SETUP_HYBRID_IOPOLL;
+  }
+  return f;
+}
+
+// Bumped by NoteCredentialsChange; process-wide, as credentials are (glibc
+// changes them on every thread at once).
+std::atomic<uint32_t> g_creds_epoch{0};
+
+// SQPOLL rings compare credentials at least this often even without a
+// process.setuid() call seen (a change made from native code).
+constexpr uint64_t kCredsRecheckMs = 100;
 
 // Rounds of submit-then-reap in one prepare callback before the loop gets to
 // run timers and other I/O (ops that complete inline can chain forever).
@@ -125,7 +165,9 @@ napi_value Ring::Call(napi_env env, napi_callback_info cbinfo) {
 
 Ring::~Ring() { Shutdown(); }
 
-// init(entries, firstCandidate, onComplete, results: Int32Array) -> 0 | -errno
+// init(entries, firstCandidate, onComplete, results: Int32Array[, modes,
+// sqIdleMs, sqCpu]) -> 0 | -errno. `modes` is kModeSqpoll | kModeIopoll |
+// kModeHybridIopoll; sqCpu -1 leaves the SQ thread unpinned.
 Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (live_ || handles_) return Napi::Number::New(env, -EALREADY);
@@ -140,13 +182,32 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, -EINVAL);
   }
 
+  uint32_t modes = 0, idle_ms = 0;
+  int32_t cpu = -1;
+  if (info.Length() >= 7) {
+    if (napi_get_value_uint32(env, info[4], &modes) != napi_ok || napi_get_value_uint32(env, info[5], &idle_ms) != napi_ok ||
+        napi_get_value_int32(env, info[6], &cpu) != napi_ok) {
+      return Napi::Number::New(env, -EINVAL);
+    }
+  }
+
   int rc = -EINVAL;
   io_uring_params params{};
-  for (unsigned i = first; i < sizeof(kSetupCandidates) / sizeof(kSetupCandidates[0]); i++) {
-    params = io_uring_params{};
-    params.flags = kSetupCandidates[i];
-    rc = io_uring_queue_init_params(entries, &ring_, &params);
-    if (rc != -EINVAL) break;
+  // Hybrid polling first where asked for; a kernel before 6.13 refuses the
+  // flag on every rung, and the ladder runs again without it.
+  for (int hybrid = (modes & kModeHybridIopoll) ? 1 : 0; hybrid >= 0 && rc == -EINVAL; hybrid--) {
+    uint32_t tried = ~0u;
+    for (unsigned i = first; i < sizeof(kSetupCandidates) / sizeof(kSetupCandidates[0]); i++) {
+      uint32_t flags = WithModes(kSetupCandidates[i], modes, hybrid, cpu >= 0);
+      if (flags == tried) continue;  // SQPOLL makes some rungs equal
+      tried = flags;
+      params = io_uring_params{};
+      params.flags = flags;
+      params.sq_thread_idle = idle_ms;
+      params.sq_thread_cpu = cpu >= 0 ? static_cast<uint32_t>(cpu) : 0;
+      rc = io_uring_queue_init_params(entries, &ring_, &params);
+      if (rc != -EINVAL) break;
+    }
   }
   if (rc < 0) return Napi::Number::New(env, rc);
   // Without NODROP (5.5) a full CQ silently loses completions: never accept that.
@@ -156,6 +217,18 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
   }
   live_ = true;
   setup_flags_ = params.flags;
+  sqpoll_ = (params.flags & IORING_SETUP_SQPOLL) != 0;
+  iopoll_ = (params.flags & IORING_SETUP_IOPOLL) != 0;
+  creds_ok_ = true;
+  if (sqpoll_) {
+    creds_epoch_ = g_creds_epoch.load(std::memory_order_acquire);
+    if (!Creds::Current(&creds_)) {
+      int err = errno ? errno : EPERM;
+      io_uring_queue_exit(&ring_);
+      live_ = false;
+      return Napi::Number::New(env, -err);
+    }
+  }
   // Older kernels (or RLIMIT_NOFILE below the table's size) refuse: no fixed files then.
   fixed_files_ = io_uring_register_files_sparse(&ring_, kFixedFiles) == 0 ? kFixedFiles : 0;
   if (const char* faults = getenv("URING_FS_FAULTS")) {
@@ -171,6 +244,8 @@ Napi::Value Ring::Init(const Napi::CallbackInfo& info) {
     live_ = false;
     return Napi::Number::New(env, -ENXIO);
   }
+  loop_ = loop;
+  creds_checked_ms_ = uv_now(loop);
   handles_ = new Handles();
   handles_->owner = this;
   handles_->poll.data = handles_;
@@ -285,6 +360,10 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
   if (napi_get_value_uint32(env, info[0], &n) != napi_ok || !stage_i32_) return Napi::Number::New(env, -EINVAL);
   if (!live_) return Napi::Number::New(env, -EBADFD);
   if (n > stage_cap_) return Napi::Number::New(env, -EINVAL);
+  // CVE-2024-22017: the SQ thread submits with the credentials the process had
+  // at setup. After a setuid/setgid/setgroups it would go on acting with the
+  // old ones, so nothing more is submitted until they are the same again.
+  if (sqpoll_ && !CredsUnchanged()) return Napi::Number::New(env, kCredsChanged);
   // queueStaged(n, o0, o1): the first record's objects come as arguments (at
   // queue depth 1 every call is one record), the rest from the objects array.
   napi_value first[kStageObjects];
@@ -338,7 +417,11 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
     if (!sqe) return Napi::Number::New(env, k);  // only outside chains: they reserved room
     // A slot whose CQE has not come yet is never reused (JavaScript's slot table
     // guarantees it; this makes a bug there an error instead of a mixed-up op).
-    int rc = slot >= slots_.size() ? -EINVAL : busy_[slot] ? -EBUSY : PrepStaged(k, sqe, k == 0 && passed ? first : nullptr);
+    int rc = slot >= slots_.size() ? -EINVAL
+             : busy_[slot]        ? -EBUSY
+             : iopoll_            ? IopollRefusal(d, flags, timed)
+                                  : 0;
+    if (rc == 0) rc = PrepStaged(k, sqe, k == 0 && passed ? first : nullptr);
     if (rc < 0) {
       // The SQE is taken and cannot be given back: make it a NOP nobody waits
       // for, which also closes a chain whose earlier members are queued.
@@ -378,7 +461,12 @@ Napi::Value Ring::QueueStaged(const Napi::CallbackInfo& info) {
   // ring's callback, say): then nothing would submit them before the loop
   // blocks in poll. An active idle handle makes that poll return at once (libuv
   // computes its timeout after the prepare phase); our prepare stops it.
-  if (!in_prepare_ && handles_ && io_uring_sq_ready(&ring_) > 0) {
+  // SQPOLL: publishing the SQ tail is a memory store (a system call only when
+  // the SQ thread sleeps), so the thread may start on them now.
+  if (sqpoll_ && io_uring_sq_ready(&ring_) > 0) Submit();
+  // IOPOLL: nothing interrupts to post these completions; the loop must not
+  // block while they are in flight (see OnPrepare).
+  if (!in_prepare_ && handles_ && (io_uring_sq_ready(&ring_) > 0 || (iopoll_ && inflight_ > 0))) {
     uv_idle_start(&handles_->idle, OnIdle);
   }
   return Napi::Number::New(env, n);
@@ -398,6 +486,12 @@ Napi::Value Ring::InstallFile(const Napi::CallbackInfo& info) {
       slot >= fixed_files_) {
     return Napi::Number::New(env, -EINVAL);
   }
+  // IOPOLL: ops on a registered file are not checked one by one (the slot
+  // stands for the fd), so its device is checked once, here.
+  if (iopoll_ && fd >= 0) {
+    int refused = PollableFd(fd);
+    if (refused < 0) return Napi::Number::New(env, refused);
+  }
   int rc = io_uring_register_files_update(&ring_, slot, &fd, 1);
   return Napi::Number::New(env, rc < 0 ? rc : 0);
 }
@@ -415,6 +509,7 @@ Napi::Value Ring::Cancel(const Napi::CallbackInfo& info) {
     return Napi::Number::New(env, -EINVAL);
   }
   if (!busy_[slot]) return Napi::Number::New(env, -ENOENT);
+  if (iopoll_) return Napi::Number::New(env, -EOPNOTSUPP);  // see CancelAll
   io_uring_sqe* sqe = GetSqe();
   if (!sqe) return Napi::Number::New(env, -EBUSY);
   io_uring_prep_cancel64(sqe, (static_cast<uint64_t>(gen) << 32) | slot, 0);
@@ -435,7 +530,9 @@ Napi::Value Ring::Flush(const Napi::CallbackInfo& info) {
 Napi::Value Ring::CancelAll(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!live_) return Napi::Number::New(env, -EBADFD);
-  if (inflight_ > 0) {
+  // The kernel refuses IORING_OP_ASYNC_CANCEL on IOPOLL rings (EINVAL, 6.18);
+  // the ops complete by themselves, polled I/O within microseconds.
+  if (inflight_ > 0 && !iopoll_) {
     io_uring_sqe* sqe = GetSqe();
     if (!sqe) return Napi::Number::New(env, -EBUSY);
     io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
@@ -446,6 +543,7 @@ Napi::Value Ring::CancelAll(const Napi::CallbackInfo& info) {
 
 // Shutdown's cancel: queued and submitted at once (nothing will run the prepare).
 void Ring::CancelInFlight() {
+  if (iopoll_) return;  // refused on IOPOLL rings (EINVAL); polled I/O completes by itself
   io_uring_sqe* sqe = GetSqe();
   if (!sqe) return;
   io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
@@ -479,7 +577,14 @@ io_uring_sqe* Ring::GetSqe() {
   for (int attempt = 0; attempt < 4; attempt++) {
     int rc = Submit();
     sqe = io_uring_get_sqe(&ring_);
-    if (sqe || (rc != -EBUSY && rc != -EAGAIN)) return sqe;
+    if (sqe) return sqe;
+    if (sqpoll_ && rc >= 0) {
+      // The SQ thread has not taken the queued entries yet: wait until it
+      // frees one (IORING_ENTER_SQ_WAIT, Linux 5.10).
+      io_uring_sqring_wait(&ring_);
+      continue;
+    }
+    if (rc != -EBUSY && rc != -EAGAIN) return sqe;
     io_uring_get_events(&ring_);
   }
   return nullptr;
@@ -548,6 +653,10 @@ void Ring::OnPrepare(uv_prepare_t* handle) {
   uint32_t delivered = 0;
   for (int round = 0; round < kPrepareRounds && delivered < kReapBudget; round++) {
     if (io_uring_sq_ready(&self->ring_) > 0) self->SubmitOrRetry();
+    // IOPOLL: completions exist only once someone polls the device for them:
+    // one non-blocking pass (io_uring_enter GETEVENTS, min_complete 0) per
+    // round. (With SQPOLL too, the SQ thread polls and this only reads the CQ.)
+    if (self->iopoll_ && self->inflight_ > 0) io_uring_get_events(&self->ring_);
     if (!self->HasCompletions()) break;
     delivered += self->Reap(kReapBudget - delivered);
     self = h->owner;  // the callback may destroy the ring
@@ -557,9 +666,106 @@ void Ring::OnPrepare(uv_prepare_t* handle) {
   // left over wait for the poll (the ring fd is readable while CQEs wait).
   if (io_uring_sq_ready(&self->ring_) > 0) self->SubmitOrRetry();
   self->in_prepare_ = false;
+  // IOPOLL with ops in flight: an active idle handle makes the loop poll for
+  // other events without blocking and come straight back here to poll the
+  // device again. Busy, as polled I/O is, but only while I/O is in flight.
+  if (self->iopoll_ && self->inflight_ > 0) uv_idle_start(&h->idle, OnIdle);
 }
 
 void Ring::OnIdle(uv_idle_t* handle) {}
+
+void Ring::NoteCredentialsChange() { g_creds_epoch.fetch_add(1, std::memory_order_acq_rel); }
+
+bool Ring::Creds::Current(Creds* out) {
+  if (getresuid(&out->uid[0], &out->uid[1], &out->uid[2]) != 0) return false;
+  if (getresgid(&out->gid[0], &out->gid[1], &out->gid[2]) != 0) return false;
+  int n = getgroups(0, nullptr);
+  if (n < 0) return false;
+  out->groups.resize(static_cast<size_t>(n));
+  n = getgroups(n, out->groups.data());
+  if (n < 0) return false;
+  out->groups.resize(static_cast<size_t>(n));
+  return true;
+}
+
+bool Ring::Creds::operator==(const Creds& o) const {
+  for (int i = 0; i < 3; i++) {
+    if (uid[i] != o.uid[i] || gid[i] != o.gid[i]) return false;
+  }
+  return groups == o.groups;
+}
+
+// Three system calls, so not on every submission: again when a wrapped
+// process.set*id() ran (the epoch moved), else at most every kCredsRecheckMs.
+bool Ring::CredsUnchanged() {
+  uint32_t epoch = g_creds_epoch.load(std::memory_order_acquire);
+  uint64_t now = loop_ ? uv_now(loop_) : 0;
+  if (epoch != creds_epoch_ || now - creds_checked_ms_ >= kCredsRecheckMs) {
+    Creds current;
+    creds_ok_ = Creds::Current(&current) && current == creds_;
+    creds_epoch_ = epoch;
+    creds_checked_ms_ = now;
+  }
+  return creds_ok_;
+}
+
+// Polled I/O on a device without poll queues is not something to hand the
+// kernel: on 6.18 it fails the bio with EOPNOTSUPP, but the failure comes by
+// interrupt and a blocking wait for it never returns (the virtio disk here: no
+// CQE in minutes with io_uring_wait_cqe; non-blocking polls find it); older
+// kernels clear the polled flag and complete such I/O by interrupt, slowly
+// behind the polling. So a device is checked once,
+// /sys/dev/block/MAJ:MIN/queue/io_poll (a partition's is its disk's), and ops
+// on files elsewhere fail at once as 6.18 fails them: EOPNOTSUPP. Anything but
+// a regular file or a block device (pipes, sockets, character devices) is
+// refused the same way, as the kernel does. Cost: one statx per op (about
+// 1 us here); a registered file is checked once, when it is registered.
+// statx through syscall(2): glibc's fstat and statx wrappers are symbols of
+// glibc 2.33 and 2.28, above the prebuilds' 2.17 floor (scripts/prebuild.js).
+int Ring::PollableFd(int fd) {
+  struct statx stx;
+  if (syscall(SYS_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &stx) != 0) return -errno;
+  uint32_t maj, min;
+  if (S_ISREG(stx.stx_mode)) {
+    maj = stx.stx_dev_major;
+    min = stx.stx_dev_minor;
+  } else if (S_ISBLK(stx.stx_mode)) {
+    maj = stx.stx_rdev_major;
+    min = stx.stx_rdev_minor;
+  } else {
+    return -EOPNOTSUPP;
+  }
+  uint64_t dev = (static_cast<uint64_t>(maj) << 32) | min;
+  auto it = pollable_.find(dev);
+  if (it == pollable_.end()) {
+    bool polls = false;
+    char path[96];
+    snprintf(path, sizeof path, "/sys/dev/block/%u:%u/partition", maj, min);
+    bool partition = access(path, F_OK) == 0;
+    snprintf(path, sizeof path, "/sys/dev/block/%u:%u/%squeue/io_poll", maj, min, partition ? "../" : "");
+    if (FILE* f = fopen(path, "re")) {
+      int v = 0;
+      polls = fscanf(f, "%d", &v) == 1 && v > 0;
+      fclose(f);
+    }
+    it = pollable_.emplace(dev, polls).first;
+  }
+  return it->second ? 0 : -EOPNOTSUPP;
+}
+
+// Read/write-family ops name their fd in I0 (ops/read.cc and its siblings);
+// other ops never reach an IOPOLL ring (src/ring.ts runs them on node:fs), save
+// nop. A linked timeout cannot be used: the kernel refuses IORING_OP_LINK_TIMEOUT
+// and IORING_OP_ASYNC_CANCEL on IOPOLL rings (EINVAL, 6.18).
+int Ring::IopollRefusal(const int32_t* d, uint32_t flags, bool timed) {
+  if (timed) return -EOPNOTSUPP;
+  uint32_t op = static_cast<uint32_t>(d[kOp]);
+  if (op >= kOpCount) return 0;
+  PrepFn fn = kPreps[op];
+  if (fn != PrepRead && fn != PrepWrite && fn != PrepReadv && fn != PrepWritev) return 0;
+  if (flags & IOSQE_FIXED_FILE) return 0;  // checked when it was registered
+  return PollableFd(d[kFirstInt]);
+}
 
 void Ring::OnPoll(uv_poll_t* handle, int status, int events) {
   Ring* self = static_cast<Handles*>(handle->data)->owner;
@@ -669,7 +875,23 @@ void Ring::Shutdown() {
       while (inflight_ > 0) {
         __kernel_timespec ts{0, 100 * 1000 * 1000};
         io_uring_cqe* cqe = nullptr;
-        int rc = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+        int rc;
+        if (iopoll_) {
+          // A blocking wait on an IOPOLL ring can miss completions that came
+          // by interrupt (an O_DIRECT read on a device without poll queues:
+          // no CQE in minutes on 6.18, where non-blocking polls find it at
+          // once). Poll without blocking, pausing 1 ms between rounds.
+          io_uring_get_events(&ring_);
+          rc = io_uring_peek_cqe(&ring_, &cqe);
+          if (rc == -EAGAIN) {
+            timespec pause{0, 1000 * 1000};
+            nanosleep(&pause, nullptr);
+            if (NowSeconds() > deadline) break;
+            continue;
+          }
+        } else {
+          rc = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+        }
         if (rc == 0 && cqe) {
           // (An op's linked timeout completes too, but only the op counts.)
           bool real = cqe->user_data != kInternal && !(static_cast<uint32_t>(cqe->user_data) & kTimeoutBit);

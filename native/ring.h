@@ -7,7 +7,9 @@
 #include <napi.h>
 #include <uv.h>
 
+
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "ops/common.h"
@@ -43,6 +45,19 @@ class Ring {
   // arguments were refused after their SQE was taken).
   static constexpr uint64_t kInternal = ~0ull;
 
+  // What queueStaged returns when an SQPOLL ring refuses to submit because the
+  // process's credentials changed since the ring was set up (see CredsChanged).
+  // An errno no op produces by itself, so JavaScript can tell the refusal apart.
+  static constexpr int kCredsChanged = -EKEYREVOKED;
+
+  // init()'s polling modes (src/ring.ts passes them).
+  static constexpr uint32_t kModeSqpoll = 1, kModeIopoll = 2, kModeHybridIopoll = 4;
+
+  // Called when the process may have changed its uid, gid or groups
+  // (process.setuid and friends, wrapped by src/polling.ts): every SQPOLL ring
+  // on every thread compares its credentials again before its next submission.
+  static void NoteCredentialsChange();
+
  private:
   // JavaScript methods.
   Napi::Value Init(const Napi::CallbackInfo& info);
@@ -72,6 +87,15 @@ class Ring {
   bool NeedsFlush() const;
   bool HasCompletions() const;
   void CancelInFlight();
+  // IOPOLL: 0 if `fd`'s file is on a block device with poll queues (its
+  // queue/io_poll in sysfs), else the kernel's -EOPNOTSUPP (-errno if fstat
+  // fails). Cached per device.
+  int PollableFd(int fd);
+  // IOPOLL: 0, or why the staged op must not reach the kernel (see QueueStaged).
+  int IopollRefusal(const int32_t* d, uint32_t flags, bool timed);
+  // SQPOLL: whether the process's credentials still equal those the kernel's
+  // SQ thread captured at setup (CVE-2024-22017).
+  bool CredsUnchanged();
   void Arm();
   void Disarm();
   // Cancels what is in flight, waits (bounded) for every CQE so no kernel
@@ -89,6 +113,23 @@ class Ring {
   io_uring ring_{};
   bool live_ = false;
   uint32_t setup_flags_ = 0;
+  bool sqpoll_ = false;  // IORING_SETUP_SQPOLL: a kernel thread submits
+  bool iopoll_ = false;  // IORING_SETUP_IOPOLL: completions are polled for, not interrupts
+  uv_loop_t* loop_ = nullptr;
+  // SQPOLL: the credentials at setup (the SQ thread keeps them for its whole
+  // life), and when they were last compared with the process's.
+  struct Creds {
+    uid_t uid[3] = {0, 0, 0};
+    gid_t gid[3] = {0, 0, 0};
+    std::vector<gid_t> groups;
+    bool operator==(const Creds& o) const;
+    static bool Current(Creds* out);
+  };
+  Creds creds_;
+  uint32_t creds_epoch_ = 0;
+  uint64_t creds_checked_ms_ = 0;
+  bool creds_ok_ = true;
+  std::unordered_map<uint64_t, bool> pollable_;  // IOPOLL: per device (major << 32 | minor), whether it has poll queues
   uint32_t fixed_files_ = 0;  // size of the registered (sparse) file table, 0 if none
   uint32_t inflight_ = 0;
   Handles* handles_ = nullptr;

@@ -17,6 +17,7 @@ import { type Io, abortError, learnTimeoutReason } from './abort';
 import { destroyedError, rejectionFor } from './errors';
 import type { NativeOpName, NativeRing } from './native';
 import type { Op } from './ops/op';
+import { CREDS_CHANGED, credentialsError } from './polling';
 import type { Stager } from './stage';
 
 const IOSQE_FIXED_FILE = 1 << 0;
@@ -48,6 +49,8 @@ export class Engine {
   readonly sqEntries: number;
   readonly nativeOps: Readonly<Record<string, boolean>>;
   destroyed = false;
+  /** An IOPOLL ring: its ops' EOPNOTSUPP errors carry a hint (src/polling.ts). */
+  iopoll = false;
   inflight = 0;
   fsInflight = 0;
 
@@ -646,6 +649,7 @@ export class Engine {
       }
     }
     if (op.fixedSlot >= 0) op.flags |= IOSQE_FIXED_FILE;
+    if (this.iopoll) op.iopoll = true;
     const slot = this.#free[--this.#freeTop];
     const gen = (this.#gens[slot] + 1) >>> 0;
     this.#gens[slot] = gen;
@@ -741,6 +745,7 @@ export class Engine {
         this.#unissue(op);
         const st = (statuses as number[])[i];
         if (st === EBADFD) op.reject(destroyedError(op.syscall));
+        else if (st === CREDS_CHANGED) op.reject(credentialsError(op.syscall));
         else op.settle(st);
         if (op.curFd >= 0) this.#release(op.curFd);
         if (this.#ringHold.size !== 0) this.#unhold(op.fd);

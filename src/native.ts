@@ -9,7 +9,19 @@ export type NativeOpName = string;
  * not run, as while a worker is terminated) is a failure too.
  */
 export interface NativeRing {
-  init(entries: number, firstSetupCandidate: number, onComplete: (count: number) => void, results: Int32Array): number;
+  /**
+   * `modes`: src/polling.ts MODE_* bits (SQPOLL, IOPOLL, hybrid IOPOLL);
+   * `sqIdleMs` and `sqCpu` (-1: unpinned) for SQPOLL.
+   */
+  init(
+    entries: number,
+    firstSetupCandidate: number,
+    onComplete: (count: number) => void,
+    results: Int32Array,
+    modes?: number,
+    sqIdleMs?: number,
+    sqCpu?: number,
+  ): number;
   info(): NativeRingInfo | null;
   /** Registers the staging area (src/stage.ts). */
   stage(i32: Int32Array, f64: Float64Array, objects: unknown[]): number;
@@ -48,4 +60,6 @@ export interface NativeBinding {
   /** Moves the file position to `pos` (an O_APPEND file: to its end); 0 or -errno. */
   setFdPosition(fd: number, pos: number): number;
   liburingVersion: string;
+  /** The process may have changed its credentials: SQPOLL rings check theirs before submitting again. */
+  noteCredentialsChange?: () => void;
 }

@@ -15,6 +15,8 @@ import { setupFix } from './environment';
 import { describe, invalidArgValue, ownError, uvError } from './errors';
 import { kEngine } from './ops/define';
 import { OPS } from './ops/registry';
+import { IOPOLL_OPS, MODE_HYBRID_IOPOLL, MODE_IOPOLL, MODE_SQPOLL, validatePolling, watchCredentials } from './polling';
+import type { SqpollOptions } from './polling';
 import type { RingMethods } from './ops/registry';
 import { CompletionQueue, runMany } from './queue';
 import type { CompletionHandler } from './queue';
@@ -32,6 +34,21 @@ export interface RingOptions {
   strict?: boolean;
   /** 'auto' (default): io_uring when possible; 'io_uring': strict; 'fs': node:fs. Env: URING_FS_BACKEND. */
   backend?: 'auto' | Backend;
+  /**
+   * A kernel thread takes submissions off the ring (IORING_SETUP_SQPOLL): no
+   * system call per submission while it is awake. Opt-in only: the thread
+   * spins on a CPU for `idleMs` after each submission. Refused after the
+   * process changes its user or group IDs (CVE-2024-22017). Default off.
+   */
+  sqpoll?: boolean | SqpollOptions;
+  /**
+   * Polled completions (IORING_SETUP_IOPOLL): the ring polls the device instead
+   * of waiting for its interrupt. O_DIRECT reads and writes only, on block
+   * devices with poll queues; other ops run on node:fs. 'hybrid': the kernel
+   * sleeps through part of each request first (IORING_SETUP_HYBRID_IOPOLL,
+   * Linux 6.13; classic polling on older kernels). Default off.
+   */
+  iopoll?: boolean | 'hybrid';
 }
 
 export interface RingFeatures {
@@ -47,6 +64,20 @@ export interface RingFeatures {
   fsFallbackOps: string[];
   /** Slots in the ring's registered file table (registerFile, readFile): 0 on the node:fs backend or before Linux 5.19. */
   fixedFiles: number;
+  /** A kernel thread submits (IORING_SETUP_SQPOLL). */
+  sqpoll: boolean;
+  /** The SQ thread's idle time in ms, or null without SQPOLL. */
+  sqpollIdleMs: number | null;
+  /** The CPU the SQ thread is pinned to (IORING_SETUP_SQ_AFF), or null. */
+  sqpollCpu: number | null;
+  /** Completions are polled for (IORING_SETUP_IOPOLL). */
+  iopoll: boolean;
+  /** Hybrid polling (IORING_SETUP_HYBRID_IOPOLL, Linux 6.13). */
+  hybridIopoll: boolean;
+  /** Completion work runs when this thread enters the kernel, without interrupting it (IORING_SETUP_COOP_TASKRUN). */
+  coopTaskrun: boolean;
+  /** Only the creating thread submits; the kernel skips its locking (IORING_SETUP_SINGLE_ISSUER). */
+  singleIssuer: boolean;
   /** liburing the addon was built with (linked statically), or null without the addon. */
   liburing: string | null;
   kernel: string;
@@ -58,12 +89,14 @@ const MAX_ENTRIES = 32768;
 const SETUP_FLAG_NAMES: [number, string][] = [
   [1 << 0, 'IOPOLL'],
   [1 << 1, 'SQPOLL'],
+  [1 << 2, 'SQ_AFF'],
   [1 << 3, 'CQSIZE'],
   [1 << 7, 'SUBMIT_ALL'],
   [1 << 8, 'COOP_TASKRUN'],
   [1 << 9, 'TASKRUN_FLAG'],
   [1 << 12, 'SINGLE_ISSUER'],
   [1 << 13, 'DEFER_TASKRUN'],
+  [1 << 17, 'HYBRID_IOPOLL'],
 ];
 
 // Which ring methods each native op serves, for features.fsFallbackOps.
@@ -96,6 +129,14 @@ function setupReason(rc: number): string {
   }
   const fix = setupFix(rc);
   return fix ? `${why}; to fix: ${fix}` : why;
+}
+
+function pollingName(modes: number): string {
+  const names: string[] = [];
+  if (modes & MODE_SQPOLL) names.push('SQPOLL');
+  if (modes & MODE_HYBRID_IOPOLL) names.push('hybrid IOPOLL');
+  else if (modes & MODE_IOPOLL) names.push('IOPOLL');
+  return names.join(' with ');
 }
 
 function unavailableError(reason: string): Error {
@@ -134,6 +175,8 @@ export class Ring {
       throw invalidArgValue('options.backend', backendOpt, "must be 'auto', 'io_uring' or 'fs'", Ring);
     }
     const strict = strictOpt || backendOpt === 'io_uring';
+    // Validated on every backend; on node:fs they have nothing to act on (features say so).
+    const polling = validatePolling(options.sqpoll, options.iopoll, Ring);
 
     let native: NativeRing | null = null;
     let reason: string | null = null;
@@ -148,9 +191,21 @@ export class Ring {
       const loaded = loadBinding();
       if (loaded.binding) {
         liburing = loaded.binding.liburingVersion;
-        const ring = new loaded.binding.NativeRing();
+        const binding = loaded.binding;
+        const first = Number(process.env.URING_FS_SETUP_CANDIDATE ?? 0);
+        let ring = new binding.NativeRing();
+        if (polling.modes & MODE_SQPOLL) watchCredentials(binding);
         // The CQ (2 × entries) bounds what is in flight; results holds one reap.
-        const rc = ring.init(entries, Number(process.env.URING_FS_SETUP_CANDIDATE ?? 0), onComplete, results);
+        let rc = ring.init(entries, first, onComplete, results, polling.modes, polling.idleMs, polling.cpu);
+        if (rc !== 0 && polling.modes !== 0) {
+          // The polling asked for cannot be had here: say so (strict: refuse),
+          // then an ordinary ring.
+          const why = `${pollingName(polling.modes)} could not be set up: ${setupReason(rc)}`;
+          if (strict) throw unavailableError(why);
+          process.emitWarning(`uring-fs: ${why}; this ring runs without it`, { code: 'URING_FS_POLLING_UNAVAILABLE' });
+          ring = new binding.NativeRing();
+          rc = ring.init(entries, first, onComplete, results);
+        }
         if (rc === 0) native = ring;
         else reason = setupReason(rc);
       } else {
@@ -189,8 +244,13 @@ export class Ring {
     for (const name of (process.env.URING_FS_DISABLE_OPS ?? '').split(',')) {
       if (Object.hasOwn(ops, name.trim())) ops[name.trim()] = false;
     }
+    const setupFlags = info ? info.setupFlags : 0;
+    const iopoll = (setupFlags & 1) !== 0;
+    // An IOPOLL ring takes only read/write-family opcodes (and nop): the rest run on node:fs.
+    if (iopoll) for (const name of Object.keys(ops)) if (!IOPOLL_OPS.has(name)) ops[name] = false;
     const cap = info ? info.cqEntries : 2 * entries;
     engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? info.opIndex : null, info?.fixedFiles ?? 0);
+    engine.iopoll = iopoll;
     this.#engine = engine;
     Object.defineProperty(this, kEngine, { value: engine });
     // The native side holds the callback only weakly while idle; this keeps it
@@ -208,6 +268,13 @@ export class Ring {
         ? Object.entries(ops).filter(([, ok]) => !ok).flatMap(([op]) => METHODS_BY_OP[op] ?? [])
         : [],
       fixedFiles: info?.fixedFiles ?? 0,
+      sqpoll: (setupFlags & 2) !== 0,
+      sqpollIdleMs: setupFlags & 2 ? polling.idleMs : null,
+      sqpollCpu: setupFlags & 4 ? polling.cpu : null,
+      iopoll,
+      hybridIopoll: (setupFlags & (1 << 17)) !== 0,
+      coopTaskrun: (setupFlags & (1 << 8)) !== 0,
+      singleIssuer: (setupFlags & (1 << 12)) !== 0,
       liburing,
       kernel: release(),
     });

@@ -34,6 +34,16 @@ const GUARDS = [
     guard: /resiz\w* .*7\.0|7\.0.*resiz/i,
   },
   {
+    bug: 'CVE-2024-22017 (an SQPOLL thread keeps the credentials of the ring\'s creator after setuid)',
+    uses: /IORING_SETUP_SQPOLL/,
+    guard: /CVE-2024-22017/,
+  },
+  {
+    bug: 'polled I/O on a device without poll queues (a blocking wait never sees its completion, 6.18)',
+    uses: /IORING_SETUP_IOPOLL/,
+    guard: /queue\/io_poll/,
+  },
+  {
     bug: 'reads of eventfd/timerfd through the ring (Linux 6.15.4 treats anon inodes as regular files)',
     uses: /io_uring_register_eventfd|IORING_REGISTER_EVENTFD|\beventfd\s*\(|timerfd_create/,
     guard: /6\.15\.4/,
@@ -51,6 +61,23 @@ describe('kernel bugs the native code stays clear of', () => {
       expect(unguarded).toEqual([]);
     });
   }
+  it('every raw definition of something liburing 2.3 lacks names the kernel it needs', () => {
+    // `#ifndef X` + `#define X …`: the comment just above (or on) the #ifndef must say "Linux N.M" or "(N.M)".
+    const missing: string[] = [];
+    let count = 0;
+    for (const f of files) {
+      const lines = f.text.split('\n');
+      lines.forEach((line, i) => {
+        const m = /^#ifndef\s+((?:IORING|IOSQE|URING_FS_OP)_\w+)/.exec(line);
+        if (!m || !new RegExp(`^#define\\s+${m[1]}\\b`).test(lines[i + 1] ?? '')) return;
+        count++;
+        const context = lines.slice(Math.max(0, i - 6), i + 2).join('\n');
+        if (!/Linux \d+\.\d+|\(\d+\.\d+\)/.test(context)) missing.push(`${f.file}:${i + 1} ${m[1]}`);
+      });
+    }
+    expect(count).toBeGreaterThan(0);
+    expect(missing).toEqual([]);
+  });
   it('completions come through uv_poll on the ring fd (no eventfd is read)', () => {
     const ring = files.find((f) => f.file === 'ring.cc')?.text ?? '';
     expect(ring).toMatch(/uv_poll_init\(loop, &handles_->poll, ring_\.ring_fd\)/);

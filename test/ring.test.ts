@@ -105,7 +105,15 @@ describe('features', () => {
   it('has exactly its documented shape and is frozen', () => {
     const ring = make();
     const f = ring.features;
-    expect(Object.keys(f).sort()).toEqual(['backend', 'cqEntries', 'fixedFiles', 'fsFallbackOps', 'kernel', 'liburing', 'ops', 'setupFlags', 'sqEntries'].sort());
+    expect(Object.keys(f).sort()).toEqual(
+      [
+        'backend', 'cqEntries', 'fixedFiles', 'fsFallbackOps', 'kernel', 'liburing', 'ops', 'setupFlags', 'sqEntries',
+        'sqpoll', 'sqpollIdleMs', 'sqpollCpu', 'iopoll', 'hybridIopoll', 'coopTaskrun', 'singleIssuer',
+      ].sort(),
+    );
+    for (const k of ['sqpoll', 'iopoll', 'hybridIopoll', 'coopTaskrun', 'singleIssuer'] as const) expect(typeof f[k]).toBe('boolean');
+    expect(f.coopTaskrun).toBe(f.setupFlags.includes('COOP_TASKRUN'));
+    expect(f.singleIssuer).toBe(f.setupFlags.includes('SINGLE_ISSUER'));
     expect(Object.isFrozen(f)).toBe(true);
     expect(f.kernel).toBe(os.release());
     expect(Object.keys(f.ops).sort()).toEqual([...NATIVE_OPS].sort());
@@ -129,7 +137,7 @@ describe('features', () => {
     expect(f.sqEntries).toBe(64);
     expect(f.cqEntries).toBe(128);
     expect(f.liburing).toMatch(/^\d+\.\d+/);
-    const known = ['IOPOLL', 'SQPOLL', 'CQSIZE', 'SUBMIT_ALL', 'COOP_TASKRUN', 'TASKRUN_FLAG', 'SINGLE_ISSUER', 'DEFER_TASKRUN'];
+    const known = ['IOPOLL', 'SQPOLL', 'SQ_AFF', 'CQSIZE', 'SUBMIT_ALL', 'COOP_TASKRUN', 'TASKRUN_FLAG', 'SINGLE_ISSUER', 'DEFER_TASKRUN', 'HYBRID_IOPOLL'];
     for (const flag of f.setupFlags) expect(known).toContain(flag);
     expect(f.setupFlags).not.toContain('SQPOLL'); // opt-in only
     expect(f.ops.nop && f.ops.read && f.ops.write).toBe(true); // Linux 5.6, required

@@ -46,11 +46,12 @@ export function ringFacts(ring) {
   };
 }
 
-export async function openRing(entries) {
+export async function openRing(entries, sqpoll = false) {
   const lib = await loadLibrary();
   let ring;
   try {
-    ring = new lib.Ring({ entries, strict: true, backend: 'io_uring' });
+    // --sqpoll rows: the kernel's default idle time (1 s), as fio's and the C program's.
+    ring = new lib.Ring({ entries, strict: true, backend: 'io_uring', ...(sqpoll ? { sqpoll: true } : {}) });
   } catch (err) {
     throw new Error(`io_uring ring could not be created: ${err.message}`);
   }
@@ -85,7 +86,7 @@ export async function prepare(c, w) {
     return prepareReadFile(c, w);
   }
   const entries = Math.max(256, 2 ** Math.ceil(Math.log2(c.qd * 2)));
-  const { lib, ring } = await openRing(entries);
+  const { lib, ring } = await openRing(entries, !!c.sqpoll);
   const batched = c.contender === 'uring-fs-batch';
   if (batched && typeof ring.batch !== 'function') {
     await ring.destroy();

@@ -30,6 +30,9 @@ a C program over liburing and fio, on the same page cache (see bench/README.md).
   --file PATH          read workloads read this existing file or block device, read-only
                        (writes, small files, stat, readfile and writefile still use --dir)
   --span BYTES         bytes of the read file to use (default: min(size, 1 GiB)); K/M/G suffixes
+  --sqpoll             add randread:hot-sqpoll and randread:direct-sqpoll: the ring contenders
+                       (uring-fs, uring-fs-batch, c-liburing, fio) with a kernel SQ thread
+                       (IORING_SETUP_SQPOLL; fio --sqthread_poll=1), beside the plain rows
   --direct             add O_DIRECT variants of seqread and randwrite (randread:direct is
                        always in the matrix)
   --node-lines LIST    other Node majors whose node:fs is measured too (default 22,24,26;
@@ -84,6 +87,7 @@ export function parseArgs(argv) {
     file: null,
     span: null,
     direct: false,
+    sqpoll: false,
     out: path.join(BENCH_DIR, 'results'),
     json: null,
     list: false,
@@ -119,6 +123,7 @@ export function parseArgs(argv) {
     switch (a) {
       case '--quick': o.quick = true; break;
       case '--direct': o.direct = true; break;
+      case '--sqpoll': o.sqpoll = true; break;
       case '--list': o.list = true; break;
       case '--verbose': o.verbose = true; break;
       case '-h': case '--help': o.help = true; break;

@@ -69,6 +69,11 @@ export const WORKLOADS = [
   // uring-fs-promises here is the drop-in's FileHandle.read (fs-promises: node's FileHandle.read).
   { workload: 'randread', mode: 'hot', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'hot', contenders: [...ALL, ...PROMISE_FREE, 'uring-fs-promises'] },
   { workload: 'randread', mode: 'direct', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, contenders: [...ALL, ...PROMISE_FREE] },
+  // --sqpoll: the same random reads with a kernel submission thread in every ring contender
+  // (uring-fs: new Ring({ sqpoll: true }); C: IORING_SETUP_SQPOLL; fio: --sqthread_poll=1), beside
+  // the rows above without it, in the same run. fs-promises stays as the node:fs baseline.
+  { workload: 'randread', mode: 'hot-sqpoll', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'hot', sqpoll: true, contenders: ['fs-promises', 'uring-fs', 'uring-fs-batch', 'c-liburing', 'fio'], optional: 'sqpoll' },
+  { workload: 'randread', mode: 'direct-sqpoll', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, sqpoll: true, contenders: ['uring-fs', 'uring-fs-batch', 'c-liburing', 'fio'], optional: 'sqpoll' },
   { workload: 'seqread', mode: 'hot', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'hot', contenders: ALL },
   { workload: 'seqread', mode: 'direct', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'direct', direct: true, contenders: ALL, optional: 'direct' },
   // One Readable of the whole file (its first --span bytes), 64 KiB chunks (the default

@@ -54,6 +54,7 @@ export function toCase(cell, data, opts, round) {
     file: read ? data.readFile : w.data === 'write' ? cell.target ?? data.writeFile : null,
     span: read ? data.readSpan : w.data === 'write' ? data.writeSpan : 0,
     direct: !!w.direct,
+    sqpoll: !!w.sqpoll, // --sqpoll rows: every ring contender with a kernel submission thread
     fdatasyncEvery: w.fdatasyncEvery ?? 0,
     ...filesOf(cell, data),
     warmup: opts.warmup,
@@ -106,6 +107,7 @@ export async function runC(binary, c, wrap = null) {
   const args = ['--op', c.op, '--qd', String(c.qd), '--warmup', String(c.warmup), '--duration', String(c.duration), '--seed', String(c.seed >>> 0)];
   if (c.file) args.push('--file', c.file, '--span', String(c.span), '--bs', String(c.bs), '--mode', c.access);
   if (c.direct) args.push('--direct');
+  if (c.sqpoll) args.push('--sqpoll');
   if (c.fdatasyncEvery) args.push('--fdatasync-every', String(c.fdatasyncEvery));
   if (c.filesDir) args.push('--files-dir', c.filesDir, '--nfiles', String(c.nfiles), '--file-size', String(c.fileSize));
   if (c.workers > 1) args.push('--threads', String(c.workers));
@@ -200,6 +202,7 @@ export async function runFio(c, wrap = null) {
   ];
   if (c.op === 'read') args.push('--readonly');
   else args.push('--allow_file_create=0');
+  if (c.sqpoll) args.push('--sqthread_poll=1');
   if (c.fdatasyncEvery) args.push(`--fdatasync=${c.fdatasyncEvery}`);
   if (c.workers > 1) args.push(`--numjobs=${c.workers}`, '--group_reporting');
   const [cmd, cargs] = wrapped(wrap, 'fio', args);

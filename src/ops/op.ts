@@ -7,6 +7,7 @@
 import { type Io, abortError, timeoutError } from '../abort';
 import type { NativeOpName } from '../binding';
 import { uvError } from '../errors';
+import { addIopollHint } from '../polling';
 import type { Stager } from '../stage';
 
 /** The most one read or write moves (the kernel's MAX_RW_COUNT); writes continue past it. */
@@ -134,9 +135,17 @@ export abstract class Op<T = unknown> {
     return err;
   }
 
+  /**
+   * Set by the engine of an IOPOLL ring: an EOPNOTSUPP then carries a `hint`
+   * saying why (not O_DIRECT, a device without poll queues; src/polling.ts).
+   */
+  iopoll = false;
+
   /** The node:fs-shaped error for a negative result. */
   error(res: number): Error {
-    return uvError(res, this.syscall);
+    const err = uvError(res, this.syscall);
+    if (this.iopoll) addIopollHint(err, this.fd, this.io !== null && this.io.timeoutMs >= 0);
+    return err;
   }
 
   /** Settles from a CQE result; returns true when the op is done. */
