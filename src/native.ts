@@ -38,6 +38,14 @@ export interface NativeRing {
   /** Puts a reference to `fd`'s file in fixed-file slot `slot` (-1: empties it); 0 or -errno. */
   installFile(slot: number, fd: number): number;
   shutdown(): number;
+  /**
+   * Registers `count` buffers of `size` bytes laid end to end from the start of
+   * `memory` (page-aligned); with cloneFrom >= 0 first tries to clone the
+   * registration of the ring with that fd. 1 cloned, 0 registered, or -errno.
+   */
+  registerBuffers(memory: Uint8Array, count: number, size: number, cloneFrom: number): number;
+  /** 0, or -errno (-ENXIO: none registered). */
+  unregisterBuffers(): number;
 }
 
 export interface NativeRingInfo {
@@ -47,6 +55,8 @@ export interface NativeRingInfo {
   features: number;
   /** Slots in the ring's registered (fixed) file table; 0 when the kernel has none (before 5.19). */
   fixedFiles: number;
+  /** The ring's fd (for IORING_REGISTER_CLONE_BUFFERS from another thread's ring). */
+  ringFd: number;
   ops: Record<NativeOpName, boolean>;
   /** Each op's index in native/ops/table.h: how a staged record names it. */
   opIndex: Record<NativeOpName, number>;
@@ -62,4 +72,8 @@ export interface NativeBinding {
   liburingVersion: string;
   /** The process may have changed its credentials: SQPOLL rings check theirs before submitting again. */
   noteCredentialsChange?: () => void;
+  /** statx(STATX_DIOALIGN) of `path` (NUL-terminated) or, path null, of `fd`: [0 | -errno, memory, offset], -1s when not reported. */
+  dioAlign(fd: number, path: Buffer | null): [number, number, number];
+  /** fcntl(fd, F_GETFL), or -errno. */
+  fdFlags(fd: number): number;
 }

@@ -7,6 +7,10 @@ import { release } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 
 import { runBatch } from './batch';
+import { BufferPool, registerBuffers } from './buffers';
+import type { BufferPoolHandle } from './buffers';
+import { dioAlignment } from './dio';
+import type { DioAlignment } from './dio';
 import type { BatchOp, BatchOptions, BatchResults } from './batch';
 import { loadBinding, warnFallback } from './binding';
 import type { NativeRing } from './binding';
@@ -160,6 +164,7 @@ export class Ring {
   readonly fallbackReason: string | null;
   readonly features: RingFeatures;
   readonly #engine: Engine;
+  readonly #ringFd: number;
 
   constructor(options: RingOptions = {}) {
     validateObject(options, 'options');
@@ -252,6 +257,7 @@ export class Ring {
     engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? info.opIndex : null, info?.fixedFiles ?? 0);
     engine.iopoll = iopoll;
     this.#engine = engine;
+    this.#ringFd = info?.ringFd ?? -1;
     Object.defineProperty(this, kEngine, { value: engine });
     // The native side holds the callback only weakly while idle; this keeps it
     // alive exactly as long as the ring object.
@@ -310,6 +316,34 @@ export class Ring {
     if (rc === 0) return true;
     if (rc === -95 || rc === -23) return false;
     throw uvError(rc, 'io_uring_register');
+  }
+
+  /**
+   * A pool of `count` page-aligned Buffers of `size` bytes each (rounded up to a
+   * multiple of 4096), registered with the ring (IORING_REGISTER_BUFFERS): a
+   * read or write whose window lies inside one of them runs as READ_FIXED /
+   * WRITE_FIXED. Or, given a `pool.share()` handle from another thread, the same
+   * memory registered with this ring (cloned where the kernel can, 6.12). One
+   * pool per ring at a time. On the node:fs backend the pool works the same,
+   * unregistered. See docs/api.md.
+   */
+  registerBuffers(count: number, size: number): BufferPool;
+  registerBuffers(handle: BufferPoolHandle): BufferPool;
+  registerBuffers(countOrHandle: number | BufferPoolHandle, size?: number): BufferPool {
+    return registerBuffers(this.#engine, this.#ringFd, countOrHandle, size, this.registerBuffers);
+  }
+
+  /**
+   * The alignment direct I/O (O_DIRECT) on a file needs: `{ memory, offset }` in
+   * bytes (both 0: the file does not support it), from statx's STATX_DIOALIGN
+   * (Linux 6.1); null where the kernel or filesystem does not report it.
+   */
+  dioAlignment(pathOrFd: PathLike | number): Promise<DioAlignment | null> {
+    try {
+      return dioAlignment(pathOrFd, this.dioAlignment);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Ends `fd`'s registration (ops already called keep using it until they complete); false if it had none. */
