@@ -9,6 +9,8 @@
 
 #include <napi.h>
 
+#include <vector>
+
 #include "doctor.h"
 #include "ring.h"
 
@@ -142,6 +144,85 @@ Napi::Value FdFlags(const Napi::CallbackInfo& info) {
   return Napi::Value(env, out);
 }
 
+// A buffer holder: an io_uring of its own, created without SINGLE_ISSUER, that
+// only holds a registration of the pool's memory. Every ring (this thread's and
+// workers') clones the registration from it (IORING_REGISTER_CLONE_BUFFERS,
+// 6.12), so the pages are pinned once. It cannot be a thread's own ring: since
+// Linux 6.18 (and the stable kernels the fix went to) a SINGLE_ISSUER ring's
+// buffers can be cloned only by its submitter thread (-EEXIST otherwise). Never
+// mmapped or submitted to: just an fd, closed by dropBuffers or at collection.
+struct Holder {
+  int fd = -1;
+};
+
+void FreeHolder(napi_env, void* data, void*) {
+  Holder* h = static_cast<Holder*>(data);
+  if (h->fd >= 0) close(h->fd);
+  delete h;
+}
+
+// holdBuffers(memory: Uint8Array, count, size) -> an External holding the
+// holder ring, or -errno (-EINVAL for arguments that do not fit).
+Napi::Value HoldBuffers(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  uint8_t* base = nullptr;
+  size_t len = 0;
+  uint32_t count = 0, size = 0;
+  napi_value out;
+  auto fail = [&](int rc) {
+    napi_create_int32(env, rc, &out);
+    return Napi::Value(env, out);
+  };
+  if (info.Length() < 3 || !OpArgs::ViewOf(env, info[0], &base, &len) ||
+      napi_get_value_uint32(env, info[1], &count) != napi_ok || napi_get_value_uint32(env, info[2], &size) != napi_ok ||
+      !base || reinterpret_cast<uintptr_t>(base) % 4096 != 0 || count == 0 || size == 0 ||
+      static_cast<uint64_t>(count) * size > len) {
+    return fail(-EINVAL);
+  }
+  io_uring_params params{};
+  int fd = static_cast<int>(syscall(__NR_io_uring_setup, 1, &params));
+  if (fd < 0) return fail(-errno);
+  std::vector<iovec> iov(count);
+  for (uint32_t i = 0; i < count; i++) {
+    iov[i].iov_base = base + static_cast<size_t>(i) * size;
+    iov[i].iov_len = size;
+  }
+  if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, iov.data(), count) < 0) {
+    int rc = -errno;
+    close(fd);
+    return fail(rc);
+  }
+  Holder* h = new Holder{fd};
+  if (napi_create_external(env, h, FreeHolder, nullptr, &out) != napi_ok) {
+    close(fd);
+    delete h;
+    return Napi::Value();
+  }
+  return Napi::Value(env, out);
+}
+
+// holderFd(holder) -> its ring fd, or -1 once dropped.
+Napi::Value HolderFd(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  void* data = nullptr;
+  napi_value out;
+  if (napi_get_value_external(env, info[0], &data) != napi_ok || !data) return Napi::Value();
+  napi_create_int32(env, static_cast<Holder*>(data)->fd, &out);
+  return Napi::Value(env, out);
+}
+
+// dropBuffers(holder): closes the holder ring (rings that cloned from it keep
+// their registrations).
+Napi::Value DropBuffers(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  void* data = nullptr;
+  if (napi_get_value_external(env, info[0], &data) != napi_ok || !data) return Napi::Value();
+  Holder* h = static_cast<Holder*>(data);
+  if (h->fd >= 0) close(h->fd);
+  h->fd = -1;
+  return Napi::Value();
+}
+
 }  // namespace
 
 class Addon : public Napi::Addon<Addon> {
@@ -154,6 +235,9 @@ class Addon : public Napi::Addon<Addon> {
                              InstanceValue("setFdPosition", Napi::Function::New(env, SetFdPosition)),
                              InstanceValue("dioAlign", Napi::Function::New(env, DioAlign)),
                              InstanceValue("fdFlags", Napi::Function::New(env, FdFlags)),
+                             InstanceValue("holdBuffers", Napi::Function::New(env, HoldBuffers)),
+                             InstanceValue("holderFd", Napi::Function::New(env, HolderFd)),
+                             InstanceValue("dropBuffers", Napi::Function::New(env, DropBuffers)),
                              InstanceValue("liburingVersion",
                                            Napi::String::New(env, URING_FS_LIBURING_VERSION)),
                              InstanceValue("probeSetup", DefineProbeSetup(env)),

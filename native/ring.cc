@@ -312,7 +312,6 @@ Napi::Value Ring::Info(const Napi::CallbackInfo& info) {
       {"setupFlags", setup_flags_},
       {"features", ring_.features},
       {"fixedFiles", fixed_files_},
-      {"ringFd", static_cast<uint32_t>(ring_.ring_fd)},
   };
   for (const auto& [name, value] : fields) {
     if (napi_create_uint32(env, value, &v) != napi_ok || napi_set_named_property(env, out, name, v) != napi_ok) {

@@ -16,6 +16,7 @@
 // it. release() of a buffer with ops in flight takes effect when they settle;
 // dispose() unregisters once no op using a registered buffer is in flight.
 
+import { loadBinding } from './binding';
 import { destroyedError, invalidArgValue, ownError, uvError } from './errors';
 import type { Engine } from './engine';
 import type { NativeRing } from './native';
@@ -104,7 +105,10 @@ export class BufferPool {
 
   readonly #engine: Engine;
   #registered: boolean;
-  readonly #ringFd: number;
+  /** The ring fd share() names for cloning: the holder's, or the one this pool cloned from; -1 for none. */
+  readonly #cloneFd: number;
+  /** The holder ring this pool created (native holdBuffers), dropped at dispose(); or null. */
+  #holder: unknown;
   readonly #free: number[] = [];
   /** Per buffer: 0 free, 1 acquired, 2 released while ops on it were in flight. */
   readonly #state: Uint8Array;
@@ -115,7 +119,7 @@ export class BufferPool {
   #onIdle: (() => void) | undefined;
 
   /** @internal Use ring.registerBuffers(). */
-  constructor(engine: Engine, memory: SharedMemory, count: number, size: number, registered: boolean, cloned: boolean, ringFd: number) {
+  constructor(engine: Engine, memory: SharedMemory, count: number, size: number, registered: boolean, cloned: boolean, cloneFd: number, holder: unknown) {
     this.#engine = engine;
     this.memory = memory;
     this.bytes = memory.buffer;
@@ -123,7 +127,8 @@ export class BufferPool {
     this.size = size;
     this.#registered = registered;
     this.cloned = cloned;
-    this.#ringFd = ringFd;
+    this.#cloneFd = cloneFd;
+    this.#holder = holder;
     this.#state = new Uint8Array(count);
     this.#busy = new Uint32Array(count);
     const bufs: Buffer[] = [];
@@ -189,7 +194,7 @@ export class BufferPool {
    * ring's registration without pinning the pages again.
    */
   share(): BufferPoolHandle {
-    return Object.freeze({ kind: HANDLE, memory: this.memory, count: this.count, size: this.size, ringFd: this.registered ? this.#ringFd : -1 });
+    return Object.freeze({ kind: HANDLE, memory: this.memory, count: this.count, size: this.size, ringFd: this.registered ? this.#cloneFd : -1 });
   }
 
   /**
@@ -242,12 +247,16 @@ export class BufferPool {
     // A destroyed ring has let go of its registrations already.
     if (this.#registered && native !== null && !engine.destroyed) native.unregisterBuffers();
     this.#registered = false;
+    if (this.#holder !== null) {
+      loadBinding().binding?.dropBuffers(this.#holder);
+      this.#holder = null;
+    }
     done();
   }
 }
 
 /** ring.registerBuffers(): a new pool, or the pool a handle from another thread describes. */
-export function registerBuffers(engine: Engine, ringFd: number, countOrHandle: unknown, sizeArg: unknown, anchor: (...args: never[]) => unknown): BufferPool {
+export function registerBuffers(engine: Engine, countOrHandle: unknown, sizeArg: unknown, anchor: (...args: never[]) => unknown): BufferPool {
   let memory: SharedMemory;
   let count: number;
   let size: number;
@@ -271,14 +280,30 @@ export function registerBuffers(engine: Engine, ringFd: number, countOrHandle: u
   const native: NativeRing | null = engine.native;
   let registered = false;
   let cloned = false;
+  let holder: unknown = null;
   if (native !== null) {
-    const rc = native.registerBuffers(new Uint8Array(memory.buffer), count, size, cloneFrom);
+    const view = new Uint8Array(memory.buffer);
+    const binding = loadBinding().binding;
+    if (cloneFrom < 0 && !isHandle(countOrHandle) && !featureDisabled('cloneBuffers') && binding !== undefined) {
+      // A new pool: registered once in a holder ring every ring clones from.
+      const h = binding.holdBuffers(view, count, size);
+      if (typeof h === 'object' && h !== null) {
+        holder = h;
+        cloneFrom = binding.holderFd(h);
+      }
+    }
+    const rc = native.registerBuffers(view, count, size, cloneFrom);
+    if (holder !== null && rc !== 1) {
+      // No cloning on this kernel (before 6.12): the holder is of no use.
+      binding?.dropBuffers(holder);
+      holder = null;
+    }
     if (typeof rc !== 'number') throw uvError(-9, 'io_uring_register');
     if (rc < 0) throw uvError(rc, 'io_uring_register');
     registered = true;
     cloned = rc === 1;
   }
-  const pool = new BufferPool(engine, memory, count, size, registered, cloned, ringFd);
+  const pool = new BufferPool(engine, memory, count, size, registered, cloned, cloned ? cloneFrom : -1, holder);
   // On the node:fs backend too: one pool at a time, on either backend.
   engine.buffers = pool;
   return pool;

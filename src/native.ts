@@ -55,8 +55,6 @@ export interface NativeRingInfo {
   features: number;
   /** Slots in the ring's registered (fixed) file table; 0 when the kernel has none (before 5.19). */
   fixedFiles: number;
-  /** The ring's fd (for IORING_REGISTER_CLONE_BUFFERS from another thread's ring). */
-  ringFd: number;
   ops: Record<NativeOpName, boolean>;
   /** Each op's index in native/ops/table.h: how a staged record names it. */
   opIndex: Record<NativeOpName, number>;
@@ -74,6 +72,15 @@ export interface NativeBinding {
   noteCredentialsChange?: () => void;
   /** statx(STATX_DIOALIGN) of `path` (NUL-terminated) or, path null, of `fd`: [0 | -errno, memory, offset], -1s when not reported. */
   dioAlign(fd: number, path: Buffer | null): [number, number, number];
+  /**
+   * A holder ring (no SINGLE_ISSUER, never submitted to) with `count` buffers of
+   * `size` bytes of `memory` registered, for rings to clone from; or -errno.
+   */
+  holdBuffers(memory: Uint8Array, count: number, size: number): object | number;
+  /** The holder ring's fd, -1 once dropped. */
+  holderFd(holder: object): number;
+  /** Closes the holder ring. */
+  dropBuffers(holder: unknown): void;
   /** fcntl(fd, F_GETFL), or -errno. */
   fdFlags(fd: number): number;
 }

@@ -164,7 +164,6 @@ export class Ring {
   readonly fallbackReason: string | null;
   readonly features: RingFeatures;
   readonly #engine: Engine;
-  readonly #ringFd: number;
 
   constructor(options: RingOptions = {}) {
     validateObject(options, 'options');
@@ -257,7 +256,6 @@ export class Ring {
     engine = new Engine(native, cap, info ? info.sqEntries : entries, ops, results, stager, info ? info.opIndex : null, info?.fixedFiles ?? 0);
     engine.iopoll = iopoll;
     this.#engine = engine;
-    this.#ringFd = info?.ringFd ?? -1;
     Object.defineProperty(this, kEngine, { value: engine });
     // The native side holds the callback only weakly while idle; this keeps it
     // alive exactly as long as the ring object.
@@ -330,7 +328,7 @@ export class Ring {
   registerBuffers(count: number, size: number): BufferPool;
   registerBuffers(handle: BufferPoolHandle): BufferPool;
   registerBuffers(countOrHandle: number | BufferPoolHandle, size?: number): BufferPool {
-    return registerBuffers(this.#engine, this.#ringFd, countOrHandle, size, this.registerBuffers);
+    return registerBuffers(this.#engine, countOrHandle, size, this.registerBuffers);
   }
 
   /**
