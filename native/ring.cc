@@ -124,6 +124,47 @@ struct CloneBuffersArg {
   uint32_t pad[3];
 };
 
+// Whether the ring with fd `fd` has exactly `iov` registered, from its
+// /proc/self/fdinfo ("UserBufs:\t<n>" then "<i>: 0x<addr>/<len>" per buffer,
+// Linux 5.x on). Cloning from an fd that is no longer the pool's holder (closed,
+// its number reused by another ring) would give this ring a table that does
+// not match what it believes registered, and every fixed op would fail with
+// EFAULT; so a clone happens only from a ring seen to hold this very memory.
+// Anything unreadable or unexpected counts as no match (the memory is then
+// registered the plain way).
+bool RingHolds(int fd, const std::vector<iovec>& iov) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+  FILE* f = fopen(path, "re");
+  if (!f) return false;
+  char line[256];
+  size_t next = 0;
+  bool in_bufs = false, ok = false;
+  while (fgets(line, sizeof(line), f)) {
+    unsigned n = 0;
+    if (!in_bufs) {
+      if (sscanf(line, "UserBufs: %u", &n) == 1) {
+        if (n != iov.size()) break;
+        in_bufs = true;
+        ok = n == 0;
+      }
+      continue;
+    }
+    unsigned idx = 0, len = 0;
+    unsigned long long addr = 0;
+    if (sscanf(line, " %u: 0x%llx/%u", &idx, &addr, &len) != 3) break;
+    if (idx != next || next >= iov.size() || addr != reinterpret_cast<uintptr_t>(iov[next].iov_base) ||
+        len != iov[next].iov_len) {
+      ok = false;
+      break;
+    }
+    ok = ++next == iov.size();
+    if (ok) break;
+  }
+  fclose(f);
+  return ok;
+}
+
 double NowSeconds() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -522,7 +563,7 @@ Napi::Value Ring::InstallFile(const Napi::CallbackInfo& info) {
 // to end from the start of `memory` (page-aligned: JavaScript hands a
 // WebAssembly.Memory's buffer). With cloneFrom >= 0, first tries to take them
 // from the ring whose fd that is (IORING_REGISTER_CLONE_BUFFERS, 6.12), which
-// must have registered exactly this memory; if that fails (-EINVAL: a kernel
+// must have registered exactly this memory (checked: RingHolds); if that fails (-EINVAL: a kernel
 // without it; -EBADF or -ENXIO: that ring is gone or has no buffers), or
 // cloneFrom is -1 (no source, or the test knob simulating an older kernel),
 // they are registered here the plain way (IORING_REGISTER_BUFFERS, Linux 5.1), pinning
@@ -552,7 +593,7 @@ Napi::Value Ring::RegisterBuffers(const Napi::CallbackInfo& info) {
   }
   int rc = -EINVAL;
   bool cloned = false;
-  if (clone_from >= 0) {
+  if (clone_from >= 0 && RingHolds(clone_from, iov)) {
     CloneBuffersArg arg{};
     arg.src_fd = static_cast<uint32_t>(clone_from);
     rc = static_cast<int>(syscall(__NR_io_uring_register, ring_.ring_fd, kRegisterCloneBuffers, &arg, 1));

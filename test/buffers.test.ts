@@ -229,6 +229,28 @@ describe('registerBuffers: the pool', () => {
   });
 });
 
+describe.skipIf(!onRing)('registerBuffers: handles', () => {
+  it('clones only from a ring that holds this very memory; a handle naming another ring or a file registers the plain way', async () => {
+    const [r1, r2, r3, r4] = [freshRing(), freshRing(), freshRing(), freshRing()];
+    const a = r1.registerBuffers(2, 4096);
+    const b = r2.registerBuffers(2, 4096); // other memory, its own holder
+    const fd = fx.openSync(file, 'r');
+    const wrongRing = r3.registerBuffers({ ...a.share(), ringFd: b.share().ringFd });
+    expect([wrongRing.registered, wrongRing.cloned]).toEqual([true, false]);
+    const notRing = r4.registerBuffers({ ...a.share(), ringFd: fd });
+    expect([notRing.registered, notRing.cloned]).toEqual([true, false]);
+    // Both read into a's memory, right.
+    expect(await r3.read(fd, wrongRing.buffers[0], 4096)).toBe(4096);
+    expect(patternMismatch(a.buffers[0], 4096, 4096)).toBeNull();
+    expect(await r4.read(fd, notRing.buffers[1], 8192)).toBe(4096);
+    expect(patternMismatch(a.buffers[1], 8192, 4096)).toBeNull();
+    const r5 = freshRing();
+    const right = r5.registerBuffers(a.share());
+    expect([right.registered, right.cloned]).toEqual([true, hasClone]);
+    await Promise.all([r1, r2, r3, r4, r5].map((r) => r.destroy()));
+  });
+});
+
 describe.skipIf(!onRing)('registerBuffers: worker threads', () => {
   beforeAll(() => ensureDist());
 
