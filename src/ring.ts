@@ -16,7 +16,7 @@ import { loadBinding, warnFallback } from './binding';
 import type { NativeRing } from './binding';
 import { Engine } from './engine';
 import { setupFix } from './environment';
-import { describe, invalidArgValue, ownError, uvError } from './errors';
+import { describe, destroyedError, invalidArgValue, ownError, uvError } from './errors';
 import { kEngine } from './ops/define';
 import { OPS } from './ops/registry';
 import { IOPOLL_OPS, MODE_HYBRID_IOPOLL, MODE_IOPOLL, MODE_SQPOLL, validatePolling, watchCredentials } from './polling';
@@ -337,11 +337,8 @@ export class Ring {
    * (Linux 6.1); null where the kernel or filesystem does not report it.
    */
   dioAlignment(pathOrFd: PathLike | number): Promise<DioAlignment | null> {
-    try {
-      return dioAlignment(pathOrFd, this.dioAlignment);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    if (this.#engine.destroyed) return Promise.reject(destroyedError('statx'));
+    return dioAlignment(pathOrFd, this.dioAlignment);
   }
 
   /** Ends `fd`'s registration (ops already called keep using it until they complete); false if it had none. */
