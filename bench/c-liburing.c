@@ -7,7 +7,7 @@
 // Usage:
 //   c-liburing --probe
 //   c-liburing --op read|write|nop|stat|orc [--file F] [--bs N] [--qd N] [--mode rand|seq]
-//              [--direct] [--fdatasync-every N] [--span BYTES] [--warmup SEC] [--duration SEC]
+//              [--direct] [--fixed-bufs] [--reg-files] [--fdatasync-every N] [--span BYTES] [--warmup SEC] [--duration SEC]
 //              [--files-dir D --nfiles N --file-size N] [--seed N] [--threads N] [--buf-offset N]
 //
 // --op orc is "open, read whole, close" over <files-dir>/fNNNNN; --op stat is statx over the same
@@ -19,6 +19,10 @@
 //
 // --threads N runs N threads, each with its own ring, its own fd and slots, the same workload
 // (thread i's seed is seed ^ (i * 0x9e3779b9), so thread 0 draws what a single thread draws).
+// --fixed-bufs registers every slot's buffer (IORING_REGISTER_BUFFERS) and reads/writes with
+// READ_FIXED/WRITE_FIXED, buf_index = the slot; --reg-files registers the data fd
+// (IORING_REGISTER_FILES) and names it by slot 0 with IOSQE_FIXED_FILE: fio's fixedbufs=1 and
+// registerfiles=1, and uring-fs's ring.registerBuffers / ring.registerFile.
 // --buf-offset N places every buffer N bytes past a page boundary (default 0: page-aligned, as
 // every contender's buffers are); an experiment knob, the CLI never passes it.
 //
@@ -75,6 +79,7 @@ static struct {
 	const char *files_dir;
 	long long bs, span, file_size, buf_offset;
 	int qd, nfiles, direct, sqpoll, fdatasync_every, seq, threads;
+	int fixed_bufs, reg_files; /* read/write: registered buffers (READ_FIXED) and file (IOSQE_FIXED_FILE) */
 	double warmup, duration;
 	uint32_t seed;
 } cfg = {
@@ -212,7 +217,12 @@ static void arm(struct worker *w, int i, double t)
 	switch (cfg.op) {
 	case OP_READ:
 		s->state = S_IO;
-		io_uring_prep_read(sqe, w->data_fd, s->buf, cfg.bs, next_offset(w));
+		if (cfg.fixed_bufs)
+			io_uring_prep_read_fixed(sqe, cfg.reg_files ? 0 : w->data_fd, s->buf, cfg.bs, next_offset(w), i);
+		else
+			io_uring_prep_read(sqe, cfg.reg_files ? 0 : w->data_fd, s->buf, cfg.bs, next_offset(w));
+		if (cfg.reg_files)
+			sqe->flags |= IOSQE_FIXED_FILE;
 		break;
 	case OP_WRITE:
 		if (cfg.fdatasync_every && w->writes_since_sync >= (unsigned long long)cfg.fdatasync_every &&
@@ -223,7 +233,12 @@ static void arm(struct worker *w, int i, double t)
 			io_uring_prep_fsync(sqe, w->data_fd, IORING_FSYNC_DATASYNC);
 		} else {
 			s->state = S_IO;
-			io_uring_prep_write(sqe, w->data_fd, s->buf, cfg.bs, next_offset(w));
+			if (cfg.fixed_bufs)
+				io_uring_prep_write_fixed(sqe, cfg.reg_files ? 0 : w->data_fd, s->buf, cfg.bs, next_offset(w), i);
+			else
+				io_uring_prep_write(sqe, cfg.reg_files ? 0 : w->data_fd, s->buf, cfg.bs, next_offset(w));
+			if (cfg.reg_files)
+				sqe->flags |= IOSQE_FIXED_FILE;
 		}
 		break;
 	case OP_NOP:
@@ -354,6 +369,23 @@ static void prepare(struct worker *w)
 		memset(p, 0xa5, buf_size + (size_t)cfg.buf_offset);
 		w->slots[i].buf = (char *)p + cfg.buf_offset;
 	}
+	if ((cfg.op == OP_READ || cfg.op == OP_WRITE) && cfg.fixed_bufs) {
+		/* One registered buffer per slot: slot i's reads are READ_FIXED with buf_index i. */
+		struct iovec *iov = calloc(cfg.qd, sizeof(*iov));
+		for (int i = 0; i < cfg.qd; i++) {
+			iov[i].iov_base = w->slots[i].buf;
+			iov[i].iov_len = buf_size;
+		}
+		ret = io_uring_register_buffers(&w->ring, iov, cfg.qd);
+		if (ret)
+			fail("io_uring_register_buffers", -ret);
+		free(iov);
+	}
+	if ((cfg.op == OP_READ || cfg.op == OP_WRITE) && cfg.reg_files) {
+		ret = io_uring_register_files(&w->ring, &w->data_fd, 1);
+		if (ret)
+			fail("io_uring_register_files", -ret);
+	}
 	w->lat = malloc(sizeof(double) * lat_cap);
 	if (!w->lat)
 		fail("malloc", ENOMEM);
@@ -472,6 +504,10 @@ int main(int argc, char **argv)
 			cfg.direct = 1;
 		else if (!strcmp(a, "--sqpoll"))
 			cfg.sqpoll = 1;
+		else if (!strcmp(a, "--fixed-bufs"))
+			cfg.fixed_bufs = 1;
+		else if (!strcmp(a, "--reg-files"))
+			cfg.reg_files = 1;
 		else if (ARG("--op")) {
 			if (!strcmp(v, "read")) cfg.op = OP_READ;
 			else if (!strcmp(v, "write")) cfg.op = OP_WRITE;

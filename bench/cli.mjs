@@ -39,7 +39,20 @@ async function main() {
   if (opts.report) return rerender(opts);
 
   // ---- the matrix, before anything is created --------------------------------------------
-  let cells = expand(opts, {});
+  // --direct-file: more read targets for the direct random reads (a loop device, a disk).
+  let directTargets = null;
+  try {
+    directTargets = opts.directFiles.map((f) => {
+      const size = deviceOrFileSize(f);
+      const span = Math.floor(Math.min(size, opts.span ?? GiB) / MiB) * MiB;
+      if (span < MiB) throw new Error(`--direct-file ${f}: needs at least 1 MiB (has ${size} bytes)`);
+      return { readFile: f, span, filesystem: storageOf(f).filesystem, directRefused: probeDirect(f) };
+    });
+  } catch (err) {
+    log(`bench: ${err.message}`);
+    return 2;
+  }
+  let cells = expand(opts, { directTargets });
   const needs = {
     read: !opts.file && cells.some((c) => c.spec.data === 'read'),
     write: cells.some((c) => c.spec.data === 'write'),
@@ -107,6 +120,7 @@ async function main() {
     },
     nodeLines,
     writeTargets: writeTargets.length ? writeTargets : null,
+    directTargets,
   };
   cells = expand(opts, env);
   const pageCache = new PageCache({ cachectl: cachectl.binary ?? null, mode: opts.pageCache, log });
@@ -122,6 +136,7 @@ async function main() {
     ccVersion: ccVersion(),
     nodeLines,
     writeTargets,
+    directTargets,
   });
   log('');
   for (const l of machineLines(machine)) log(l);
@@ -291,6 +306,8 @@ async function main() {
     direct: opts.direct,
     dir: opts.dir,
     file: opts.file,
+    directFiles: opts.directFiles,
+    features: opts.features,
     readFile: data.readFile ?? null,
     readSpan: data.readSpan ?? null,
     writeFile: data.writeFile ?? null,
@@ -321,7 +338,7 @@ async function main() {
 
 const rel = (p) => path.relative(process.cwd(), p) || p;
 const cellName = (c) =>
-  `${c.workload}:${c.mode}${c.targetFs && c.target ? `@${c.targetFs}` : ''} bs=${fmtBs(c.bs)} qd=${c.qd}${c.workers > 1 ? ` x${c.workers} threads` : ''} ${c.contender}`;
+  `${c.workload}:${c.mode}${c.targetFs && c.target ? `@${c.targetFs}` : c.target && c.spec?.data === 'read' ? `@${c.target}` : ''}${c.features ? `[${c.features}]` : ''} bs=${fmtBs(c.bs)} qd=${c.qd}${c.workers > 1 ? ` x${c.workers} threads` : ''} ${c.contender}`;
 
 /** Console table, results.md and the SVG charts for a results document. */
 function writeReports(doc, out) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -108,6 +109,62 @@ constexpr uint32_t kSqeFlagsMask =
 // installed there are looked up without the fd table per op.
 constexpr unsigned kFixedFiles = 1024;
 
+// IORING_REGISTER_CLONE_BUFFERS (Linux 6.12): gives this ring the registered
+// buffers of another ring (src_fd), sharing the pinned pages instead of
+// pinning them again. liburing 2.3's headers predate it; a kernel without it
+// answers -EINVAL. The struct is 6.13's (src_off, dst_off, nr); zeroes there
+// mean "the whole table", which is also what 6.12's padding gave.
+constexpr unsigned kRegisterCloneBuffers = 30;
+struct CloneBuffersArg {
+  uint32_t src_fd;
+  uint32_t flags;
+  uint32_t src_off;
+  uint32_t dst_off;
+  uint32_t nr;
+  uint32_t pad[3];
+};
+
+// Whether the ring with fd `fd` has exactly `iov` registered, from its
+// /proc/self/fdinfo ("UserBufs:\t<n>" then "<i>: 0x<addr>/<len>" per buffer,
+// Linux 5.x on). Cloning from an fd that is no longer the pool's holder (closed,
+// its number reused by another ring) would give this ring a table that does
+// not match what it believes registered, and every fixed op would fail with
+// EFAULT; so a clone happens only from a ring seen to hold this very memory.
+// Anything unreadable or unexpected counts as no match (the memory is then
+// registered the plain way).
+bool RingHolds(int fd, const std::vector<iovec>& iov) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+  FILE* f = fopen(path, "re");
+  if (!f) return false;
+  char line[256];
+  size_t next = 0;
+  bool in_bufs = false, ok = false;
+  while (fgets(line, sizeof(line), f)) {
+    unsigned n = 0;
+    if (!in_bufs) {
+      if (sscanf(line, "UserBufs: %u", &n) == 1) {
+        if (n != iov.size()) break;
+        in_bufs = true;
+        ok = n == 0;
+      }
+      continue;
+    }
+    unsigned idx = 0, len = 0;
+    unsigned long long addr = 0;
+    if (sscanf(line, " %u: 0x%llx/%u", &idx, &addr, &len) != 3) break;
+    if (idx != next || next >= iov.size() || addr != reinterpret_cast<uintptr_t>(iov[next].iov_base) ||
+        len != iov[next].iov_len) {
+      ok = false;
+      break;
+    }
+    ok = ++next == iov.size();
+    if (ok) break;
+  }
+  fclose(f);
+  return ok;
+}
+
 double NowSeconds() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -129,6 +186,10 @@ napi_value Ring::Define(napi_env env) {
       {"installFile", nullptr, Call<&Ring::InstallFile>, nullptr, nullptr, nullptr, napi_default,
        nullptr},
       {"cancel", nullptr, Call<&Ring::Cancel>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"registerBuffers", nullptr, Call<&Ring::RegisterBuffers>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
+      {"unregisterBuffers", nullptr, Call<&Ring::UnregisterBuffers>, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
       {"shutdown", nullptr, Call<&Ring::Close>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_value cons = nullptr;
@@ -344,6 +405,7 @@ int Ring::PrepStaged(uint32_t k, io_uring_sqe* sqe, const napi_value* given) {
   OpArgs args{env_,          d + kFirstInt, stage_f64_ + kStageFloats * k, static_cast<uint32_t>(d[kInt64Mask]),
               staged_objects_, kStageObjects * k, slots_[slot].iov};
   args.given = given;
+  if (!fixed_bufs_.empty()) args.fixed = &fixed_bufs_;
   return kPreps[op](args, sqe);
 }
 
@@ -496,6 +558,71 @@ Napi::Value Ring::InstallFile(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, rc < 0 ? rc : 0);
 }
 
+// registerBuffers(memory: Uint8Array, count, size, cloneFrom) -> 1 (cloned),
+// 0 (registered) or -errno: registers `count` buffers of `size` bytes laid end
+// to end from the start of `memory` (page-aligned: JavaScript hands a
+// WebAssembly.Memory's buffer). With cloneFrom >= 0, first tries to take them
+// from the ring whose fd that is (IORING_REGISTER_CLONE_BUFFERS, 6.12), which
+// must have registered exactly this memory (checked: RingHolds); if that fails (-EINVAL: a kernel
+// without it; -EBADF or -ENXIO: that ring is gone or has no buffers), or
+// cloneFrom is -1 (no source, or the test knob simulating an older kernel),
+// they are registered here the plain way (IORING_REGISTER_BUFFERS, Linux 5.1), pinning
+// the same pages again. The memory is referenced strongly until
+// unregisterBuffers or shutdown: the kernel holds its pages until then.
+Napi::Value Ring::RegisterBuffers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  if (!fixed_bufs_.empty()) return Napi::Number::New(env, -EBUSY);
+  uint8_t* base = nullptr;
+  size_t len = 0;
+  uint32_t count = 0, size = 0;
+  int32_t clone_from = -1;
+  if (info.Length() < 4 || !OpArgs::ViewOf(env, info[0], &base, &len) ||
+      napi_get_value_uint32(env, info[1], &count) != napi_ok || napi_get_value_uint32(env, info[2], &size) != napi_ok ||
+      napi_get_value_int32(env, info[3], &clone_from) != napi_ok) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  if (!base || reinterpret_cast<uintptr_t>(base) % 4096 != 0 || count == 0 || size == 0 ||
+      static_cast<uint64_t>(count) * size > len) {
+    return Napi::Number::New(env, -EINVAL);
+  }
+  std::vector<iovec> iov(count);
+  for (uint32_t i = 0; i < count; i++) {
+    iov[i].iov_base = base + static_cast<size_t>(i) * size;
+    iov[i].iov_len = size;
+  }
+  int rc = -EINVAL;
+  bool cloned = false;
+  if (clone_from >= 0 && RingHolds(clone_from, iov)) {
+    CloneBuffersArg arg{};
+    arg.src_fd = static_cast<uint32_t>(clone_from);
+    rc = static_cast<int>(syscall(__NR_io_uring_register, ring_.ring_fd, kRegisterCloneBuffers, &arg, 1));
+    if (rc < 0) rc = -errno;
+    cloned = rc >= 0;
+  }
+  if (!cloned) {
+    rc = io_uring_register_buffers(&ring_, iov.data(), count);
+    if (rc < 0) return Napi::Number::New(env, rc);
+  }
+  fixed_bufs_ = std::move(iov);
+  fixed_ref_ = Napi::Reference<Napi::Value>::New(info[0], 1);
+  return Napi::Number::New(env, cloned ? 1 : 0);
+}
+
+// unregisterBuffers() -> 0 or -errno. JavaScript calls it once no op using a
+// registered buffer is in flight (the kernel keeps the pages of any that were
+// until they complete in any case: 5.13's resource nodes).
+Napi::Value Ring::UnregisterBuffers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!live_) return Napi::Number::New(env, -EBADFD);
+  if (fixed_bufs_.empty()) return Napi::Number::New(env, -ENXIO);
+  int rc = io_uring_unregister_buffers(&ring_);
+  if (rc < 0) return Napi::Number::New(env, rc);
+  fixed_bufs_.clear();
+  fixed_ref_.Reset();
+  return Napi::Number::New(env, 0);
+}
+
 // cancel(slot, gen) -> 0 or -errno: asks the kernel to cancel the op in that
 // slot (IORING_OP_ASYNC_CANCEL by user_data, Linux 5.5). The op then completes
 // with -ECANCELED, or with its own result if it was past cancelling; either
@@ -564,6 +691,7 @@ Napi::Value Ring::Close(const Napi::CallbackInfo& info) {
   }
   on_complete_.Reset();
   results_ref_.Reset();
+  fixed_ref_.Reset();
   results_ = nullptr;
   return Napi::Number::New(info.Env(), 0);
 }
@@ -912,6 +1040,7 @@ void Ring::Shutdown() {
     }
     io_uring_queue_exit(&ring_);
     live_ = false;
+    fixed_bufs_.clear();
   }
   if (handles_) {
     handles_->owner = nullptr;

@@ -69,6 +69,8 @@ class Ring {
   Napi::Value InstallFile(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value RegisterBuffers(const Napi::CallbackInfo& info);
+  Napi::Value UnregisterBuffers(const Napi::CallbackInfo& info);
 
   static napi_value New(napi_env env, napi_callback_info cbinfo);
   static void Finalize(napi_env env, void* data, void* hint);
@@ -135,6 +137,10 @@ class Ring {
   Handles* handles_ = nullptr;
   std::vector<SlotStore> slots_;           // per slot: what the kernel may read until the CQE
   std::vector<uint8_t> busy_;              // per slot: an SQE is out and its CQE has not come
+  // The registered buffers, as the kernel has them (empty: none), and a strong
+  // reference to the memory they lie in, held until they are unregistered.
+  std::vector<iovec> fixed_bufs_;
+  Napi::Reference<Napi::Value> fixed_ref_;
   Napi::FunctionReference on_complete_;   // strong only while ops are in flight
   Napi::ObjectReference results_ref_;     // the Int32Array CQEs are copied into
   int32_t* results_ = nullptr;

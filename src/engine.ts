@@ -14,6 +14,7 @@
 //    are not held up.
 
 import { type Io, abortError, learnTimeoutReason } from './abort';
+import type { BufferPool } from './buffers';
 import { destroyedError, rejectionFor } from './errors';
 import type { NativeOpName, NativeRing } from './native';
 import type { Op } from './ops/op';
@@ -54,7 +55,12 @@ export class Engine {
   inflight = 0;
   fsInflight = 0;
 
+  /** The ring's registered buffers (ring.registerBuffers), or null. */
+  buffers: BufferPool | null = null;
+
   readonly #ops: (Op | undefined)[];
+  /** Per slot: the registered buffer its op's SQE names, or -1. */
+  readonly #slotBuf: Int32Array;
   readonly #gens: Uint32Array;
   readonly #free: Uint32Array;
   #freeTop: number;
@@ -120,6 +126,7 @@ export class Engine {
     this.#opIndex = opIndex;
     this.#ops = new Array<Op | undefined>(cap).fill(undefined);
     this.#gens = new Uint32Array(cap);
+    this.#slotBuf = new Int32Array(cap).fill(-1);
     this.#free = new Uint32Array(cap);
     for (let i = 0; i < cap; i++) this.#free[i] = cap - 1 - i;
     this.#freeTop = cap;
@@ -370,6 +377,7 @@ export class Engine {
       this.#ops[slot] = undefined;
       this.#free[this.#freeTop++] = slot;
       this.inflight--;
+      if (this.#slotBuf[slot] >= 0) this.#letGoBuffer(slot);
       if (res === EINTR && op.retriesEintr && !this.destroyed && (op.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) === 0 && !op.io?.aborted) {
         // A write or sync interrupted (an io-wq worker got a signal): again, as
         // libuv retries them. (Inside a chain the kernel has cancelled the rest:
@@ -659,7 +667,15 @@ export class Engine {
     const s = this.#stager as Stager;
     const k = this.#nStaged++;
     s.begin(k, slot | (op.flags << 16), gen, (this.#opIndex as Record<NativeOpName, number>)[op.native]);
+    const pool = this.buffers;
+    s.pool = pool !== null && pool.usable ? pool : null;
     op.stage(s);
+    if (s.fixed >= 0) {
+      // The buffer is in the kernel's hands until the CQE: release() waits for it.
+      this.#slotBuf[slot] = s.fixed;
+      (pool as BufferPool).hold(s.fixed);
+      s.fixed = -1;
+    }
     // A fixed file is named by its slot, in the fd field (I0) of every op that takes one.
     if (op.fixedSlot >= 0) s.int(0, op.fixedSlot);
     if (op.io !== null && op.io.timeoutMs >= 0) s.timeout(op.io.msLeft());
@@ -757,6 +773,7 @@ export class Engine {
 
   /** Gives back the slot of an op that never reached the kernel. */
   #unissue(op: Op): void {
+    if (this.#slotBuf[op.slot] >= 0) this.#letGoBuffer(op.slot);
     this.#ops[op.slot] = undefined;
     this.#free[this.#freeTop++] = op.slot;
     this.inflight--;
@@ -790,6 +807,12 @@ export class Engine {
         if (!this.destroyed) this.#pump();
       }, 1);
     }
+  }
+
+  #letGoBuffer(slot: number): void {
+    const i = this.#slotBuf[slot];
+    this.#slotBuf[slot] = -1;
+    this.buffers?.letGo(i);
   }
 
   #runFs(op: Op): void {

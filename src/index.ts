@@ -3,6 +3,8 @@ export { Ring, getRing } from './ring';
 export type { CompletionHandler, CompletionQueue } from './queue';
 export type { Backend, PathLike, Position, RingFeatures, RingOptions } from './ring';
 export type { SqpollOptions } from './polling';
+export type { BufferPool, BufferPoolHandle } from './buffers';
+export type { DioAlignment } from './dio';
 export type { BatchOp, BatchOptions, BatchResult, BatchResults, BatchValue, BatchValueOf } from './batch';
 export type { UringFsError } from './error-type';
 export type { StatOptions } from './ops/stat';

@@ -38,6 +38,14 @@ export interface NativeRing {
   /** Puts a reference to `fd`'s file in fixed-file slot `slot` (-1: empties it); 0 or -errno. */
   installFile(slot: number, fd: number): number;
   shutdown(): number;
+  /**
+   * Registers `count` buffers of `size` bytes laid end to end from the start of
+   * `memory` (page-aligned); with cloneFrom >= 0 first tries to clone the
+   * registration of the ring with that fd. 1 cloned, 0 registered, or -errno.
+   */
+  registerBuffers(memory: Uint8Array, count: number, size: number, cloneFrom: number): number;
+  /** 0, or -errno (-ENXIO: none registered). */
+  unregisterBuffers(): number;
 }
 
 export interface NativeRingInfo {
@@ -62,4 +70,17 @@ export interface NativeBinding {
   liburingVersion: string;
   /** The process may have changed its credentials: SQPOLL rings check theirs before submitting again. */
   noteCredentialsChange?: () => void;
+  /** statx(STATX_DIOALIGN) of `path` (NUL-terminated) or, path null, of `fd`: [0 | -errno, memory, offset], -1s when not reported. */
+  dioAlign(fd: number, path: Buffer | null): [number, number, number];
+  /**
+   * A holder ring (no SINGLE_ISSUER, never submitted to) with `count` buffers of
+   * `size` bytes of `memory` registered, for rings to clone from; or -errno.
+   */
+  holdBuffers(memory: Uint8Array, count: number, size: number): object | number;
+  /** The holder ring's fd, -1 once dropped. */
+  holderFd(holder: object): number;
+  /** Closes the holder ring. */
+  dropBuffers(holder: unknown): void;
+  /** fcntl(fd, F_GETFL), or -errno. */
+  fdFlags(fd: number): number;
 }

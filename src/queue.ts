@@ -64,6 +64,7 @@ class RawOp extends Op<number> {
     s.offset(0, this.position);
     s.float(1, 0);
     s.float(2, this.length);
+    s.fixedIndex(this.view, 0, this.length);
   }
 
   complete(res: number): number {

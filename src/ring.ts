@@ -7,12 +7,16 @@ import { release } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 
 import { runBatch } from './batch';
+import { BufferPool, registerBuffers } from './buffers';
+import type { BufferPoolHandle } from './buffers';
+import { dioAlignment } from './dio';
+import type { DioAlignment } from './dio';
 import type { BatchOp, BatchOptions, BatchResults } from './batch';
 import { loadBinding, warnFallback } from './binding';
 import type { NativeRing } from './binding';
 import { Engine } from './engine';
 import { setupFix } from './environment';
-import { describe, invalidArgValue, ownError, uvError } from './errors';
+import { describe, destroyedError, invalidArgValue, ownError, uvError } from './errors';
 import { kEngine } from './ops/define';
 import { OPS } from './ops/registry';
 import { IOPOLL_OPS, MODE_HYBRID_IOPOLL, MODE_IOPOLL, MODE_SQPOLL, validatePolling, watchCredentials } from './polling';
@@ -310,6 +314,31 @@ export class Ring {
     if (rc === 0) return true;
     if (rc === -95 || rc === -23) return false;
     throw uvError(rc, 'io_uring_register');
+  }
+
+  /**
+   * A pool of `count` page-aligned Buffers of `size` bytes each (rounded up to a
+   * multiple of 4096), registered with the ring (IORING_REGISTER_BUFFERS): a
+   * read or write whose window lies inside one of them runs as READ_FIXED /
+   * WRITE_FIXED. Or, given a `pool.share()` handle from another thread, the same
+   * memory registered with this ring (cloned where the kernel can, 6.12). One
+   * pool per ring at a time. On the node:fs backend the pool works the same,
+   * unregistered. See docs/api.md.
+   */
+  registerBuffers(count: number, size: number): BufferPool;
+  registerBuffers(handle: BufferPoolHandle): BufferPool;
+  registerBuffers(countOrHandle: number | BufferPoolHandle, size?: number): BufferPool {
+    return registerBuffers(this.#engine, countOrHandle, size, this.registerBuffers);
+  }
+
+  /**
+   * The alignment direct I/O (O_DIRECT) on a file needs: `{ memory, offset }` in
+   * bytes (both 0: the file does not support it), from statx's STATX_DIOALIGN
+   * (Linux 6.1); null where the kernel or filesystem does not report it.
+   */
+  dioAlignment(pathOrFd: PathLike | number): Promise<DioAlignment | null> {
+    if (this.#engine.destroyed) return Promise.reject(destroyedError('statx'));
+    return dioAlignment(pathOrFd, this.dioAlignment);
   }
 
   /** Ends `fd`'s registration (ops already called keep using it until they complete); false if it had none. */

@@ -21,7 +21,18 @@ export interface FdPositions {
   fdPosition(fd: number): number;
 }
 
+/** The registered buffers as the stager sees them (src/buffers.ts BufferPool). */
+export interface FixedBuffers {
+  readonly bytes: ArrayBufferLike;
+  readonly size: number;
+  readonly count: number;
+}
+
 export class Stager {
+  /** The ring's registered buffers while ops may name them, set by the engine per op; or null. */
+  pool: FixedBuffers | null = null;
+  /** The registered buffer the op just staged names (fixedIndex), or -1. */
+  fixed = -1;
   readonly i32: Int32Array;
   readonly f64: Float64Array;
   /** Two per record, at fixed places (the array keeps its length: no resize per flush). */
@@ -94,6 +105,23 @@ export class Stager {
     const b = STAGE_INTS * this.#k;
     this.i32[b + 3] |= HAS_TIMEOUT;
     this.i32[b + FIRST_INT + 3] = ms | 0;
+  }
+
+  /**
+   * I1 of a read or write: the index of the registered buffer that the window
+   * [offset, offset + length) of `view` lies wholly inside, or -1 (the addon
+   * checks it again against what it registered).
+   */
+  fixedIndex(view: ArrayBufferView, offset: number, length: number): void {
+    const p = this.pool;
+    let idx = -1;
+    if (p !== null && view.buffer === p.bytes) {
+      const start = view.byteOffset + offset;
+      const i = Math.floor(start / p.size);
+      if (i < p.count && start + length <= (i + 1) * p.size) idx = i;
+    }
+    this.fixed = idx;
+    this.i32[STAGE_INTS * this.#k + FIRST_INT + 1] = idx;
   }
 
   obj(i: number, v: unknown): void {

@@ -233,17 +233,19 @@ describe('after destroy()', () => {
       batch: () => ring.batch([{ op: 'nop' }]),
       readMany: () => ring.readMany(fd, [Buffer.alloc(4)], [0]),
       writeMany: () => ring.writeMany(fd, [Buffer.from('x')], [0]),
+      dioAlignment: () => ring.dioAlignment(p),
     };
     // Every op method comes from the registry and runs through Engine.run, where
     // a destroyed ring is refused for all of them alike: these cover each kind.
-    const SYNC = ['completionQueue', 'registerFile', 'unregisterFile'];
+    const SYNC = ['completionQueue', 'registerFile', 'unregisterFile', 'registerBuffers'];
     const methods = Object.getOwnPropertyNames(Ring.prototype).filter(
       (k) => k !== 'constructor' && k !== 'destroy' && typeof Object.getOwnPropertyDescriptor(Ring.prototype, k)?.value === 'function',
     );
-    expect(methods.sort()).toEqual([...METHODS, 'batch', 'readMany', 'writeMany', ...SYNC].sort());
+    expect(methods.sort()).toEqual([...METHODS, 'batch', 'readMany', 'writeMany', 'dioAlignment', ...SYNC].sort());
     // The synchronous ones: a destroyed ring registers nothing.
     expect(ring.registerFile(fd)).toBe(false);
     expect(ring.unregisterFile(fd)).toBe(false);
+    expect(() => ring.registerBuffers(1, 4096)).toThrow(expect.objectContaining({ code: 'ERR_URING_DESTROYED' }));
     for (const [name, call] of Object.entries(calls)) {
       const err = await rejectionOf(call);
       expect(err, name).toBeInstanceOf(Error);

@@ -95,20 +95,36 @@ export async function prepare(c, w) {
   const size = c.op === 'orc' ? 8192 : c.bs; // 8 KiB for 4 KiB files: a short read proves EOF
   // One page-aligned buffer per slot, as every contender. O_DIRECT rows use the library's own
   // allocAligned (what a user of O_DIRECT would call); the others the same memory as node:fs.
-  const bufs = c.direct
-    ? Array.from({ length: c.qd }, () => lib.allocAligned(size, 4096).fill(0xa5))
-    : pageAlignedBuffers(c.qd, size);
+  // --features fixedbufs: one registered buffer per slot from ring.registerBuffers (reads
+  // and writes into them run as READ_FIXED/WRITE_FIXED), as C and fio register theirs.
+  let pool = null;
+  if (c.fixedBufs) {
+    if (typeof ring.registerBuffers !== 'function') {
+      await ring.destroy();
+      throw new Error('registered buffers not available (ring.registerBuffers is not a function in this build)');
+    }
+    pool = ring.registerBuffers(c.qd, size);
+    if (!pool.registered) throw new Error('ring.registerBuffers: the pool is not registered');
+  }
+  const bufs = pool
+    ? pool.buffers.map((b) => b.subarray(0, size).fill(0xa5))
+    : c.direct
+      ? Array.from({ length: c.qd }, () => lib.allocAligned(size, 4096).fill(0xa5))
+      : pageAlignedBuffers(c.qd, size);
   const { bs, fileSize } = c;
   const facts = () => ringFacts(ring);
   let fd = -1;
   const teardown = async () => {
     if (fd >= 0) await ring.close(fd);
+    if (pool) await pool.dispose();
     await ring.destroy();
   };
 
   if (c.op === 'read' || c.op === 'write') {
     const { O_RDONLY, O_RDWR, O_DIRECT } = fs.constants;
     fd = await ring.open(c.file, (c.op === 'read' ? O_RDONLY : O_RDWR) | (c.direct ? O_DIRECT : 0));
+    // --features regfiles: the fd's file in the ring's registered file table (IOSQE_FIXED_FILE).
+    if (c.regFiles && ring.registerFile(fd) !== true) throw new Error('ring.registerFile refused the fd (no registered file table?)');
     const kind = c.op;
     if (!batched) {
       return {

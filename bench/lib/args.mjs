@@ -33,6 +33,12 @@ a C program over liburing and fio, on the same page cache (see bench/README.md).
   --sqpoll             add randread:hot-sqpoll and randread:direct-sqpoll: the ring contenders
                        (uring-fs, uring-fs-batch, c-liburing, fio) with a kernel SQ thread
                        (IORING_SETUP_SQPOLL; fio --sqthread_poll=1), beside the plain rows
+  --direct-file LIST   run the O_DIRECT random reads (randread:direct) again on each of these
+                       files or block devices, read-only (say a loop device: bench/loopfs.sh
+                       dev), beside the read file
+  --features LIST      io_uring features randread:direct runs with, each its own case: none,
+                       regfiles, fixedbufs, fixedbufs+regfiles (default: all four); uring-fs,
+                       c-liburing and fio use the same ones in a case
   --direct             add O_DIRECT variants of seqread and randwrite (randread:direct is
                        always in the matrix)
   --node-lines LIST    other Node majors whose node:fs is measured too (default 22,24,26;
@@ -102,6 +108,8 @@ export function parseArgs(argv) {
     pageCache: 'seq',
     pin: true,
     profile: false,
+    directFiles: [],
+    features: null,
   };
   const num = (v, name, min) => {
     const n = Number(v);
@@ -163,6 +171,15 @@ export function parseArgs(argv) {
         break;
       }
       case '--profile': o.profile = true; break;
+      case '--direct-file': o.directFiles.push(...value().split(',').filter(Boolean).map((d) => path.resolve(d))); break;
+      case '--features': {
+        const names = ['none', 'regfiles', 'fixedbufs', 'fixedbufs+regfiles'];
+        const v = value().split(',').map((x) => x.trim()).filter(Boolean);
+        const bad = v.filter((x) => !names.includes(x));
+        if (bad.length) throw new Error(`--features: not one of ${names.join(', ')}: ${bad.join(', ')}`);
+        o.features = v.map((x) => (x === 'none' ? null : x));
+        break;
+      }
       case '--no-pin': o.pin = false; break;
       default:
         throw new Error(`unknown option ${argv[i]} (see --help)`);

@@ -119,7 +119,7 @@ function hugePages() {
   };
 }
 
-export function collectMachine({ dataDir, readTarget, cProbe, uringProbe, uvProbe, fioVersion, ccVersion, nodeLines = {}, writeTargets = [] }) {
+export function collectMachine({ dataDir, readTarget, cProbe, uringProbe, uvProbe, fioVersion, ccVersion, nodeLines = {}, writeTargets = [], directTargets = [] }) {
   const cpus = os.cpus();
   const pkgLiburing = tryExec('pkg-config', ['--modversion', 'liburing']);
   return {
@@ -137,6 +137,7 @@ export function collectMachine({ dataDir, readTarget, cProbe, uringProbe, uvProb
     dataDir: dataDir ? storageOf(dataDir) : null,
     readTarget: readTarget ? storageOf(readTarget) : null,
     writeTargets: writeTargets.slice(1).map((t) => storageOf(t.writeFile ?? t.writeFilesDir)),
+    directTargets: (directTargets ?? []).map((t) => storageOf(t.readFile)),
     nodeLines: Object.fromEntries(Object.entries(nodeLines).map(([l, v]) => [l, v.binary ? { version: v.version, uv: v.uv, binary: v.binary } : { error: v.error }])),
     ring: {
       'uring-fs': uringProbe,
@@ -180,6 +181,7 @@ export function machineLines(m) {
     `data dir ${describeStorage(m.dataDir)}`,
     ...(m.readTarget && m.readTarget.path !== m.dataDir?.path ? [`read target ${describeStorage(m.readTarget)}`] : []),
     ...(m.writeTargets ?? []).map((t) => `write target ${describeStorage(t)}`),
+    ...(m.directTargets ?? []).map((t) => `direct read target ${describeStorage(t)}`),
     `ring flags: uring-fs ${u?.ok ? `${(u.setupFlags ?? []).join('|') || 'none'} (backend ${u.backend}, batch ${u.batch ? 'yes' : 'no'})` : `unavailable: ${u?.error}`}; ` +
       `c-liburing ${c?.ok ? (c.setup_flags ?? []).join('|') || 'none' : `unavailable: ${c?.error}`}`,
     `libuv io_uring: UV_USE_IO_URING=1 ${

@@ -53,6 +53,17 @@ const PROMISE_FREE = ['uring-fs-queue', 'uring-fs-many'];
 // runs on Node 20, and these workloads already cost ~50 runs a round).
 const NODE_WHOLE_FILE = ['fs-promises', 'fs-callback', 'fs-sync'];
 
+/**
+ * io_uring features a workload runs with, beside none (null): registered files (uring-fs
+ * ring.registerFile, C IORING_REGISTER_FILES, fio registerfiles=1), registered buffers
+ * (ring.registerBuffers, IORING_REGISTER_BUFFERS + READ_FIXED, fio fixedbufs=1), both.
+ * A case is one feature set: each contender in it uses the same ones (--features picks).
+ */
+export const FEATURES = [null, 'regfiles', 'fixedbufs', 'fixedbufs+regfiles'];
+export const FEATURE_NAMES = ['none', 'regfiles', 'fixedbufs', 'fixedbufs+regfiles'];
+/** The contenders that can use those features. */
+const FEATURE_CONTENDERS = ['uring-fs', 'c-liburing', 'fio'];
+
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
@@ -68,12 +79,12 @@ const MiB = 1024 * KiB;
 export const WORKLOADS = [
   // uring-fs-promises here is the drop-in's FileHandle.read (fs-promises: node's FileHandle.read).
   { workload: 'randread', mode: 'hot', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'hot', contenders: [...ALL, ...PROMISE_FREE, 'uring-fs-promises'] },
-  { workload: 'randread', mode: 'direct', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, contenders: [...ALL, ...PROMISE_FREE] },
+  { workload: 'randread', mode: 'direct', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, contenders: [...ALL, ...PROMISE_FREE], features: FEATURES, directTargets: true },
   // --sqpoll: the same random reads with a kernel submission thread in every ring contender
   // (uring-fs: new Ring({ sqpoll: true }); C: IORING_SETUP_SQPOLL; fio: --sqthread_poll=1), beside
   // the rows above without it, in the same run. fs-promises stays as the node:fs baseline.
   { workload: 'randread', mode: 'hot-sqpoll', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'hot', sqpoll: true, contenders: ['fs-promises', 'uring-fs', 'uring-fs-batch', 'c-liburing', 'fio'], optional: 'sqpoll' },
-  { workload: 'randread', mode: 'direct-sqpoll', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, sqpoll: true, contenders: ['uring-fs', 'uring-fs-batch', 'c-liburing', 'fio'], optional: 'sqpoll' },
+  { workload: 'randread', mode: 'direct-sqpoll', op: 'read', access: 'rand', bs: [4 * KiB], qd: [1, 8, 32, 128], quickQd: [1, 32], data: 'read', cache: 'direct', direct: true, sqpoll: true, contenders: ['uring-fs', 'uring-fs-batch', 'c-liburing', 'fio'], optional: 'sqpoll', directTargets: true },
   { workload: 'seqread', mode: 'hot', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'hot', contenders: ALL },
   { workload: 'seqread', mode: 'direct', op: 'read', access: 'seq', bs: [128 * KiB, 1 * MiB], qd: [1, 8], quickQd: [1], data: 'read', cache: 'direct', direct: true, contenders: ALL, optional: 'direct' },
   // One Readable of the whole file (its first --span bytes), 64 KiB chunks (the default
@@ -132,7 +143,7 @@ export function parseFilter(terms, opts = {}) {
 
 export const rowKey = (r) => `${caseKey(r)}|${r.contender}`;
 /** One case: what every contender of it does (the same work, measured side by side). */
-export const caseKey = (r) => `${r.workload}|${r.mode}|${r.bs}|${r.qd}|${r.workers ?? 1}|${r.target ?? ''}`;
+export const caseKey = (r) => `${r.workload}|${r.mode}|${r.bs}|${r.qd}|${r.workers ?? 1}|${r.target ?? ''}|${r.features ?? ''}`;
 
 /**
  * Expands the matrix into cells. Each cell is one row of the results: kind 'run' (measured
@@ -159,23 +170,32 @@ export function expand(opts, env) {
     if (w.optional && !opts[w.optional] && !wf.includes(`${w.workload}:${w.mode}`)) continue;
     if (!wantWorkload(w)) continue;
     const qds = opts.qd ?? (opts.quick ? w.quickQd : w.qd);
-    const targets = w.data === 'write' || w.data === 'wfiles' ? env.writeTargets ?? [{ writeFile: null }] : [null];
+    // Write workloads once per write target; direct reads on the read file and on each --direct-file.
+    const targets = w.data === 'write' || w.data === 'wfiles'
+      ? env.writeTargets ?? [{ writeFile: null }]
+      : w.directTargets && env.directTargets?.length ? [null, ...env.directTargets] : [null];
+    const features = w.features ? (opts.features ?? w.features) : [null];
     for (const target of targets) {
-      for (const bs of w.bs) {
-        for (const qd of qds) {
-          for (const workers of workerCounts) {
-            for (const contender of names) {
-              const { style, line } = splitContender(contender);
-              if (!w.contenders.includes(style) || !wantContender(contender)) continue;
-              if (!named.has(contender) && !lineStyleAt(opts, style, line, qd, w)) continue;
-              const cell = {
-                workload: w.workload, mode: w.mode, bs, qd, workers, contender,
-                target: (w.data === 'wfiles' ? target?.writeFilesDir : target?.writeFile) ?? null, targetFs: target?.filesystem ?? null,
-                spec: w, kind: 'run', note: null,
-              };
-              const skip = skipReason(w, contender, qd, env);
-              if (skip) Object.assign(cell, skip);
-              cells.push(cell);
+      for (const feat of features) {
+        for (const bs of w.bs) {
+          for (const qd of qds) {
+            for (const workers of workerCounts) {
+              for (const contender of names) {
+                const { style, line } = splitContender(contender);
+                if (!w.contenders.includes(style) || !wantContender(contender)) continue;
+                if (feat !== null && !FEATURE_CONTENDERS.includes(contender)) continue;
+                if (!named.has(contender) && !lineStyleAt(opts, style, line, qd, w)) continue;
+                const cell = {
+                  workload: w.workload, mode: w.mode, bs, qd, workers, contender,
+                  target: (w.data === 'wfiles' ? target?.writeFilesDir : target?.writeFile ?? target?.readFile) ?? null, targetFs: target?.filesystem ?? null,
+                  ...(target?.span ? { targetSpan: target.span } : {}),
+                  features: feat,
+                  spec: w, kind: 'run', note: null,
+                };
+                const skip = skipReason(w, contender, qd, env, target);
+                if (skip) Object.assign(cell, skip);
+                cells.push(cell);
+              }
             }
           }
         }
@@ -185,11 +205,11 @@ export function expand(opts, env) {
   return cells;
 }
 
-function skipReason(w, contender, qd, env) {
+function skipReason(w, contender, qd, env, target) {
   const { style, line } = splitContender(contender);
   if (style === 'fs-sync' && qd !== 1)
     return { kind: 'n/a', note: 'synchronous calls: one op at a time, queue depth 1 only' };
-  const refused = w.direct ? env.directRefused?.[w.data] : null;
+  const refused = w.direct ? (target?.readFile ? target.directRefused : env.directRefused?.[w.data]) : null;
   if (w.direct && NODE_FS.has(style))
     return {
       kind: 'skipped',

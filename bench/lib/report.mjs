@@ -46,6 +46,7 @@ export function buildRows(cells, roundsByCell) {
       workers: cell.workers ?? 1,
       target: cell.target ?? null,
       targetFs: cell.targetFs ?? null,
+      features: cell.features ?? null,
       status: cell.kind === 'run' ? 'ok' : cell.kind,
       note: cell.note,
       error: null,
@@ -204,8 +205,8 @@ function cellsOf(r, g) {
 export function groups(rows) {
   const out = new Map();
   for (const r of rows) {
-    const k = `${r.workload}|${r.mode}|${r.bs}|${r.target ?? ''}`;
-    if (!out.has(k)) out.set(k, { workload: r.workload, mode: r.mode, bs: r.bs, target: r.target, targetFs: r.targetFs, rows: [] });
+    const k = `${r.workload}|${r.mode}|${r.bs}|${r.target ?? ''}|${r.features ?? ''}`;
+    if (!out.has(k)) out.set(k, { workload: r.workload, mode: r.mode, bs: r.bs, target: r.target, targetFs: r.targetFs, features: r.features ?? null, rows: [] });
     out.get(k).rows.push(r);
   }
   // Contender order as the matrix has it, with the other Node lines after their style.
@@ -249,7 +250,10 @@ export function describeWorkload(g) {
     'fdatasync-32': 'fdatasync after every 32 writes (one sync in flight at a time)',
   }[g.mode];
   const on = g.target ? ` (${g.target})` : '';
-  return `${g.workload} / ${g.mode}${g.bs ? ` / ${fmtBs(g.bs)}` : ''}${g.targetFs ? ` on ${g.targetFs}` : ''}: ${what}${mode ? `, ${mode}` : ''}${on}`;
+  const feat = g.features
+    ? `, with ${g.features.split('+').map((f) => ({ fixedbufs: 'registered buffers', regfiles: 'registered files' })[f] ?? f).join(' and ')}`
+    : '';
+  return `${g.workload} / ${g.mode}${g.bs ? ` / ${fmtBs(g.bs)}` : ''}${g.targetFs ? ` on ${g.targetFs}` : ''}: ${what}${mode ? `, ${mode}` : ''}${feat}${on}`;
 }
 
 export function consoleTable(rows) {

@@ -51,10 +51,13 @@ export function toCase(cell, data, opts, round) {
     access: w.access,
     bs: cell.bs ?? 0,
     qd: cell.qd,
-    file: read ? data.readFile : w.data === 'write' ? cell.target ?? data.writeFile : null,
-    span: read ? data.readSpan : w.data === 'write' ? data.writeSpan : 0,
+    file: read ? cell.target ?? data.readFile : w.data === 'write' ? cell.target ?? data.writeFile : null,
+    span: read ? cell.targetSpan ?? data.readSpan : w.data === 'write' ? data.writeSpan : 0,
     direct: !!w.direct,
     sqpoll: !!w.sqpoll, // --sqpoll rows: every ring contender with a kernel submission thread
+    // io_uring features (--features): registered buffers and registered files.
+    fixedBufs: /fixedbufs/.test(cell.features ?? ''),
+    regFiles: /regfiles/.test(cell.features ?? ''),
     fdatasyncEvery: w.fdatasyncEvery ?? 0,
     ...filesOf(cell, data),
     warmup: opts.warmup,
@@ -108,6 +111,8 @@ export async function runC(binary, c, wrap = null) {
   if (c.file) args.push('--file', c.file, '--span', String(c.span), '--bs', String(c.bs), '--mode', c.access);
   if (c.direct) args.push('--direct');
   if (c.sqpoll) args.push('--sqpoll');
+  if (c.fixedBufs) args.push('--fixed-bufs');
+  if (c.regFiles) args.push('--reg-files');
   if (c.fdatasyncEvery) args.push('--fdatasync-every', String(c.fdatasyncEvery));
   if (c.filesDir) args.push('--files-dir', c.filesDir, '--nfiles', String(c.nfiles), '--file-size', String(c.fileSize));
   if (c.workers > 1) args.push('--threads', String(c.workers));
@@ -200,6 +205,8 @@ export async function runFio(c, wrap = null) {
     `--exec_postrun=${hook('post')}`,
     '--output-format=json',
   ];
+  if (c.fixedBufs) args.push('--fixedbufs=1');
+  if (c.regFiles) args.push('--registerfiles=1');
   if (c.op === 'read') args.push('--readonly');
   else args.push('--allow_file_create=0');
   if (c.sqpoll) args.push('--sqthread_poll=1');

@@ -58,6 +58,9 @@ struct OpArgs {
   uint32_t first;          // index of this record's O0 in it
   std::vector<iovec>& iov;  // the slot's iovec storage, kept until the CQE
   const napi_value* given = nullptr;  // the first record's objects, passed as arguments
+  // The ring's registered buffers (IORING_REGISTER_BUFFERS), as registered: the
+  // kernel's buf_index names one of these.
+  const std::vector<iovec>* fixed = nullptr;
 
   // O<i>: for the first record of a call, the argument JavaScript passed it
   // as; otherwise read from the objects array when a prep function asks for it
@@ -113,6 +116,20 @@ struct OpArgs {
     *data = base ? base + off : &empty;  // zero-length I/O still needs a pointer
     *len = static_cast<uint32_t>(n);
     return true;
+  }
+
+  // The registered buffer that JavaScript says (I<i>: its index, or -1) holds
+  // [data, data + len): that index if the window lies wholly inside the
+  // buffer as the addon registered it, else -1 (the op then runs as a plain
+  // read or write: a wrong index from JavaScript can cost speed, never a
+  // kernel access outside the view).
+  int FixedIndex(size_t i, const uint8_t* data, uint32_t len) const {
+    int32_t idx = ints[i];
+    if (idx < 0 || !fixed || static_cast<size_t>(idx) >= fixed->size()) return -1;
+    const iovec& b = (*fixed)[idx];
+    const uint8_t* base = static_cast<const uint8_t*>(b.iov_base);
+    if (!base || data < base || data > base + b.iov_len || len > b.iov_len - static_cast<size_t>(data - base)) return -1;
+    return idx;
   }
 
   // Views (object i) and their byte lengths (object i + 1, a Float64Array) as

@@ -1,6 +1,7 @@
 import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
+import { withDirectHint } from '../dio';
 import { destroyedError } from '../errors';
 import { type View, call } from '../fallback';
 import type { Position, Ring } from '../ring';
@@ -45,11 +46,17 @@ export class ReadOp<T = number> extends Op<T> {
     s.offset(0, this.position);
     s.float(1, this.offset);
     s.float(2, this.length);
+    s.fixedIndex(this.view, this.offset, this.length);
     if (this.curFd >= 0) s.advanceChain(this.fd, Math.min(this.length, MAX_RW));
   }
 
   complete(res: number): T {
     return this.value(res);
+  }
+
+  /** node:fs's error; a misaligned O_DIRECT read's EINVAL says what alignment the file needs. */
+  override error(res: number): Error {
+    return withDirectHint(super.error(res), this.fd);
   }
 
   /** The promised value for `n` bytes read (FileHandle.read wraps it in an object). */
@@ -66,6 +73,9 @@ export class ReadOp<T = number> extends Op<T> {
     const { view, position } = this;
     return call<number>((cb) => fs.read(this.fd, view as View, this.offset, this.length, position === -1 ? null : position, cb)).then(
       (n) => this.value(n),
+      (err: unknown) => {
+        throw withDirectHint(err, this.fd);
+      },
     );
   }
 }

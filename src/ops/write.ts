@@ -1,6 +1,7 @@
 import type { IoOptions } from '../abort';
 import * as fs from 'node:fs';
 
+import { withDirectHint } from '../dio';
 import { type View, call, pos } from '../fallback';
 import type { Position, Ring } from '../ring';
 import type { Stager } from '../stage';
@@ -50,6 +51,7 @@ export class WriteOp<T = number> extends Op<T> {
     s.offset(0, progress.position);
     s.float(1, this.offset + progress.done);
     s.float(2, Math.min(this.length - progress.done, MAX_RW));
+    s.fixedIndex(this.view, this.offset + progress.done, Math.min(this.length - progress.done, MAX_RW));
   }
 
   override get retriesEintr(): boolean {
@@ -79,7 +81,7 @@ export class WriteOp<T = number> extends Op<T> {
   }
 
   override error(res: number): Error {
-    return this.progress.withBytesWritten(super.error(res));
+    return this.progress.withBytesWritten(withDirectHint(super.error(res), this.fd));
   }
 
   override partial(err: Error): Error {
@@ -105,7 +107,7 @@ export class WriteOp<T = number> extends Op<T> {
       try {
         n = await call<number>((cb) => fs.write(fd, bytes, done, len, at, cb));
       } catch (err) {
-        throw withBytesWritten(err as Error, done);
+        throw withBytesWritten(withDirectHint(err as Error, fd), done);
       }
       if (n === 0) break;
       done += n;
