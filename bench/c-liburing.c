@@ -78,7 +78,7 @@ static struct {
 	const char *file;
 	const char *files_dir;
 	long long bs, span, file_size, buf_offset;
-	int qd, nfiles, direct, sqpoll, fdatasync_every, seq, threads;
+	int qd, nfiles, direct, sqpoll, defer_taskrun, fdatasync_every, seq, threads;
 	int fixed_bufs, reg_files; /* read/write: registered buffers (READ_FIXED) and file (IOSQE_FIXED_FILE) */
 	double warmup, duration;
 	uint32_t seed;
@@ -295,7 +295,15 @@ static int orc_step(struct worker *w, int i, int res)
 
 static int setup_ring(struct io_uring *ring, unsigned entries, unsigned *flags)
 {
+	/* The flags uring-fs sets its rings up with (native/ring.cc's ladder), so the
+	 * two do the same work; --defer-taskrun tries DEFER_TASKRUN first instead, which
+	 * uring-fs cannot use (a FIFO read then stalls the ring's other completions). */
 	static const unsigned tries[] = {
+		IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER,
+		IORING_SETUP_COOP_TASKRUN,
+		0,
+	};
+	static const unsigned defer_tries[] = {
 		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
 		IORING_SETUP_COOP_TASKRUN,
 		0,
@@ -306,7 +314,7 @@ static int setup_ring(struct io_uring *ring, unsigned entries, unsigned *flags)
 		IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER,
 		IORING_SETUP_SQPOLL,
 	};
-	const unsigned *list = cfg.sqpoll ? sq_tries : tries;
+	const unsigned *list = cfg.sqpoll ? sq_tries : cfg.defer_taskrun ? defer_tries : tries;
 	unsigned n = cfg.sqpoll ? sizeof(sq_tries) / sizeof(sq_tries[0]) : sizeof(tries) / sizeof(tries[0]);
 	int ret = -EINVAL;
 	for (unsigned k = 0; k < n; k++) {
@@ -337,6 +345,8 @@ static void print_flags(void)
 	FLAG(IORING_SETUP_SINGLE_ISSUER, "SINGLE_ISSUER");
 	FLAG(IORING_SETUP_DEFER_TASKRUN, "DEFER_TASKRUN");
 	FLAG(IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN");
+	FLAG(IORING_SETUP_TASKRUN_FLAG, "TASKRUN_FLAG");
+	FLAG(IORING_SETUP_SUBMIT_ALL, "SUBMIT_ALL");
 #undef FLAG
 	printf("]");
 }
@@ -504,6 +514,8 @@ int main(int argc, char **argv)
 			cfg.direct = 1;
 		else if (!strcmp(a, "--sqpoll"))
 			cfg.sqpoll = 1;
+		else if (!strcmp(a, "--defer-taskrun"))
+			cfg.defer_taskrun = 1;
 		else if (!strcmp(a, "--fixed-bufs"))
 			cfg.fixed_bufs = 1;
 		else if (!strcmp(a, "--reg-files"))
