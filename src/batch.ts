@@ -220,6 +220,64 @@ function isEmptyRead(op: Op<BatchValue>): boolean {
  * succeeded. Ops that must run on node:fs (fs backend, missing opcode) are
  * chained in JavaScript with the same rule.
  */
+type GroupOutcome = PromiseSettledResult<BatchValue> | { status: 'again' } | { status: 'cancelled' };
+
+/**
+ * Starts `group` as one kernel chain and waits for every member. A member the
+ * kernel cancelled only because one before it was cut short (or interrupted)
+ * and continued on its own is not settled by the engine (op.onAgain): its
+ * outcome is 'again', for runChain to run it once that member is done.
+ */
+async function runGroup(engine: Engine, group: Op<BatchValue>[], promises: Promise<BatchValue>[]): Promise<GroupOutcome[]> {
+  const outcomes: GroupOutcome[] = new Array(group.length);
+  const waits = group.map(
+    (op, k) =>
+      new Promise<void>((done) => {
+        op.onAgain = () => {
+          outcomes[k] = { status: 'cancelled' };
+          done();
+        };
+        promises[k].then(
+          (value) => {
+            outcomes[k] = { status: 'fulfilled', value };
+            done();
+          },
+          (reason: unknown) => {
+            outcomes[k] = { status: 'rejected', reason };
+            done();
+          },
+        );
+      }),
+  );
+  engine.startLinked(group);
+  await Promise.all(waits);
+  // The kernel cancelled the members after one that broke the chain: run them
+  // again if that one was continued to success; any other cancelled member
+  // settles with ECANCELED, as the engine would have settled it.
+  let broke = false;
+  let brokeOk = false;
+  for (let k = 0; k < group.length; k++) {
+    const op = group[k];
+    const o = outcomes[k];
+    if (o.status === 'cancelled') {
+      if (broke && brokeOk) outcomes[k] = { status: 'again' };
+      else {
+        const reason = op.error(ECANCELED);
+        outcomes[k] = { status: 'rejected', reason };
+        op.reject(reason);
+      }
+    } else if (!broke && op.brokeChain) {
+      broke = true;
+      brokeOk = o.status === 'fulfilled';
+    }
+  }
+  for (const op of group) {
+    op.onAgain = null;
+    op.brokeChain = false;
+  }
+  return outcomes;
+}
+
 async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise<BatchValue>[], io: Io | null): Promise<void> {
   // A timed member takes two SQEs (itself and its linked timeout), and a kernel
   // group must fit in the SQ.
@@ -245,7 +303,27 @@ async function runChain(engine: Engine, ops: Op<BatchValue>[], promises: Promise
         end++;
         if (!op.breaksLink || op.needsContinuation) break;
       }
-      engine.startLinked(ops.slice(i, end));
+      const group = ops.slice(i, end);
+      const outcomes = await runGroup(engine, group, promises.slice(i, end));
+      const again = outcomes.findIndex((o) => o.status === 'again');
+      const first = i;
+      if (again >= 0) {
+        // A member was cut short (or interrupted) and continued on its own: the
+        // kernel had cancelled the members after it, which never ran. If it then
+        // succeeded they run now, as a chain of their own; if not, they are
+        // cancelled as after any failure.
+        const settledBefore = outcomes.slice(0, again) as PromiseSettledResult<BatchValue>[];
+        if (!settledBefore.some((r, k) => r.status === 'rejected' || group[k].isShort(r.value))) {
+          i = first + again;
+          continue;
+        }
+        for (let k = again; k < group.length; k++) if (outcomes[k].status === 'again') group[k].reject(group[k].error(ECANCELED));
+        i = end;
+        break;
+      }
+      i = end;
+      if (outcomes.some((r, k) => r.status === 'rejected' || group[k].isShort((r as PromiseFulfilledResult<BatchValue>).value))) break;
+      continue;
     } else {
       end = i + 1;
       engine.start(ops[i]);

@@ -378,10 +378,20 @@ export class Engine {
       this.#free[this.#freeTop++] = slot;
       this.inflight--;
       if (this.#slotBuf[slot] >= 0) this.#letGoBuffer(slot);
-      if (res === EINTR && op.retriesEintr && !this.destroyed && (op.flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) === 0 && !op.io?.aborted) {
+      if (res === ECANCELED && op.onAgain !== null && !this.destroyed && !op.io?.aborted) {
+        // A linked batch's member the kernel cancelled: the batch settles it once
+        // its whole group is in (it runs it again if a member before it was cut
+        // short and continued on its own, whatever order the CQEs came in).
+        if (op.curFd >= 0) this.#release(op.curFd);
+        const cancelled = op.onAgain;
+        op.onAgain = null;
+        cancelled();
+      } else if (res === EINTR && op.retriesEintr && !this.destroyed && (op.flags & IOSQE_IO_HARDLINK) === 0 && !op.io?.aborted) {
         // A write or sync interrupted (an io-wq worker got a signal): again, as
-        // libuv retries them. (Inside a chain the kernel has cancelled the rest:
-        // the member reports EINTR, as any failure in a chain.)
+        // libuv retries them. Inside a chain the kernel has cancelled the rest:
+        // the batch runs them after this one (op.brokeChain).
+        if (op.flags & IOSQE_IO_LINK) op.brokeChain = true;
+        op.flags &= ~IOSQE_IO_LINK;
         this.#issue(op);
       } else if (op.settle(res)) {
         if (op.curFd >= 0) this.#release(op.curFd);
@@ -395,6 +405,7 @@ export class Engine {
         // it) and on its own: the chain it was in (if any) has been broken by
         // the kernel already, and a link flag left set would tie it to
         // whatever SQE comes next.
+        if (op.flags & IOSQE_IO_LINK) op.brokeChain = true;
         op.flags &= ~(IOSQE_IO_LINK | IOSQE_IO_HARDLINK);
         this.#issue(op);
       }

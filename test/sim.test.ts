@@ -547,10 +547,9 @@ describe.skipIf(process.env.URING_FS_BACKEND === 'fs')('the engine on a simulate
     expect(o.counts.errors).toBeGreaterThan(5);
   });
 
-  // Reported, still open: inside a chain the kernel cancels the members after
-  // one that fails with EINTR; the member reports EINTR and the rest
-  // ECANCELED, where node:fs (which has no chains) would retry and go on.
-  it.fails('EINTR on a write, writev or fsync inside a chain is retried and the chain goes on', async () => {
+  // Inside a chain the kernel cancels the members after one that fails with
+  // EINTR; the member is retried and the batch runs the rest after it.
+  it('EINTR on a write, writev or fsync inside a chain is retried and the chain goes on', async () => {
     const o = await scenario({ seed: 5, errorsFor: { write: { EINTR: 0.3 }, writev: { EINTR: 0.3 }, fsync: { EINTR: 0.3 } } }, 3, 40);
     expectClean(o, 5);
   });
@@ -560,7 +559,7 @@ describe.skipIf(process.env.URING_FS_BACKEND === 'fs')('the engine on a simulate
   // its own and it succeeds, so the batch reports a fulfilled write followed
   // by cancelled members, where node:fs (each member after the previous one
   // succeeded) runs them.
-  it.fails('a write cut short inside a chain is continued and the chain goes on', async () => {
+  it('a write cut short inside a chain is continued and the chain goes on', async () => {
     const o = await scenario({ seed: 9, shortWrite: 0, shortWriteLinked: 0.5 }, 4, 40);
     expectClean(o, 9);
   });

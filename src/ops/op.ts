@@ -63,6 +63,19 @@ export abstract class Op<T = unknown> {
   /** `{ signal, timeout }` given to the op (or its batch), or null. */
   io: Io | null = null;
 
+  /**
+   * Set by the engine when this linked op was continued on its own (a short
+   * write, or a write or sync retried after EINTR): the kernel cancelled the
+   * members linked after it, and a linked batch runs them again.
+   */
+  brokeChain = false;
+  /**
+   * Inside a linked batch: called instead of settling when the kernel cancels
+   * this op (ECANCELED); the batch settles it, or runs it again when a member
+   * before it broke the chain (brokeChain).
+   */
+  onAgain: (() => void) | null = null;
+
   /** The native op (native/ops/table.h) this op runs on. */
   abstract readonly native: NativeOpName;
   /** node:fs's name for the syscall, used in errors (`open`, `read`, …). */
